@@ -1,0 +1,1 @@
+"""Camille's runtime: the `camille` command, settings, the NATS bus helper, the clinic file, telemetry."""

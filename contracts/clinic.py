@@ -1,0 +1,141 @@
+"""The clinic file: everything that makes Camille one clinic's receptionist rather than another's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import string
+from enum import StrEnum
+from functools import cached_property
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, StringConstraints, field_validator, model_validator
+
+from contracts.base import Contract, Identifier
+from contracts.tools import BookingRules
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
+Sentence = Annotated[str, StringConstraints(min_length=1, max_length=400)]
+Interval = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$")]
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class PhraseKey(StrEnum):
+    """Fixed phrases: spoken word for word from pre-rendered audio, never paraphrased by the model."""
+
+    GREETING = "greeting"
+    EMERGENCY = "emergency"
+    NO_AVAILABILITY = "no_availability"
+    TOOL_FAILURE = "tool_failure"
+    OFF_SCRIPT = "off_script"
+    FILLER = "filler"
+    TECHNICAL_FAILURE = "technical_failure"
+
+
+class Practitioner(Contract):
+    id: Identifier
+    name: Name
+    title: Name | None = None
+
+
+class Location(Contract):
+    id: Identifier
+    name: Name
+    address: Sentence | None = None
+
+
+class EmergencyPolicy(Contract):
+    number: Annotated[str, StringConstraints(pattern=r"^\+?[0-9]{2,15}$")] = "15"
+    action: Literal["transfer", "hangup"] = "hangup"
+    transfer_to: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None,
+        description="SIP URI or tel: number for a cold transfer; required when action is transfer.",
+    )
+
+    @model_validator(mode="after")
+    def _transfer_has_target(self) -> Self:
+        if self.action == "transfer" and not self.transfer_to:
+            raise ValueError("emergency.transfer_to is required when emergency.action is 'transfer'")
+        return self
+
+
+SMS_PLACEHOLDERS = frozenset({"clinic", "date", "time", "practitioner", "clinic_phone"})
+
+
+class SmsTemplates(Contract):
+    booking_confirmation: Sentence
+    cancellation_confirmation: Sentence
+
+    @field_validator("booking_confirmation", "cancellation_confirmation")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        names = {name for _, name, _, _ in string.Formatter().parse(value) if name}
+        if unknown := names - SMS_PLACEHOLDERS:
+            raise ValueError(f"unknown placeholders {sorted(unknown)}; allowed: {sorted(SMS_PLACEHOLDERS)}")
+        return value
+
+
+class ClinicProfile(Contract):
+    name: Name
+    assistant_name: Name = "Camille"
+    practitioner_phrase: Name = Field(description="How the office is named aloud, e.g. 'cabinet du docteur Fillion'.")
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "Europe/Zurich"
+    phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "CH"
+    phone: Annotated[str, StringConstraints(max_length=32)]
+    practitioners: list[Practitioner] = Field(min_length=1)
+    locations: list[Location] = Field(default_factory=list)
+    opening_hours: dict[Weekday, list[Interval]]
+    slot_minutes: int = Field(default=20, ge=5, le=240)
+    booking_horizon_days: int = Field(default=60, ge=1, le=366)
+    emergency: EmergencyPolicy = EmergencyPolicy()
+    phrases: dict[PhraseKey, Sentence]
+    sms_templates: SmsTemplates
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown IANA time zone") from None
+        return value
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _ordered_intervals(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for day, intervals in value.items():
+            previous_end = dt.time.min
+            for interval in intervals:
+                start, end = (dt.time.fromisoformat(part) for part in interval.split("-"))
+                if not previous_end <= start < end:
+                    raise ValueError(f"{day}: intervals must be increasing and not overlap ({interval})")
+                previous_end = end
+        return value
+
+    @field_validator("phrases")
+    @classmethod
+    def _every_phrase(cls, value: dict[PhraseKey, str]) -> dict[PhraseKey, str]:
+        if missing := set(PhraseKey) - set(value):
+            raise ValueError(f"missing phrases: {sorted(missing)}")
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def hours(self) -> dict[int, tuple[tuple[dt.time, dt.time], ...]]:
+        """Opening hours by ISO weekday (1 = Monday)."""
+        parsed: dict[int, tuple[tuple[dt.time, dt.time], ...]] = {}
+        for day, intervals in self.opening_hours.items():
+            parsed[WEEKDAYS.index(day) + 1] = tuple(
+                (dt.time.fromisoformat(a), dt.time.fromisoformat(b)) for a, b in (i.split("-") for i in intervals)
+            )
+        return parsed
+
+    def booking_rules(self, now: dt.datetime) -> BookingRules:
+        return BookingRules(timezone=self.zone, now=now, opening_hours=self.hours(), phone_region=self.phone_region)
+
+    def phrase(self, key: PhraseKey) -> str:
+        return self.phrases[key]

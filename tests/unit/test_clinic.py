@@ -1,0 +1,75 @@
+"""The clinic file: the shipped example is valid and speaks the brief's phrases word for word."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+
+from camille.clinic import ClinicFileError, load_clinic
+from camille.settings import SHIPPED_CLINIC_FILE
+from contracts.clinic import PhraseKey
+
+SEED_PHRASES = {
+    PhraseKey.GREETING: "Bonjour, cabinet du docteur Fillion, Camille à l’appareil. En quoi puis-je vous aider ?",
+    PhraseKey.EMERGENCY: "Je ne peux pas gérer les urgences. En cas d’urgence médicale, composez le 15.",
+    PhraseKey.NO_AVAILABILITY: (
+        "Je suis désolée, il semble qu’aucune disponibilité ne convient. "
+        "Souhaitez-vous que je vérifie une autre journée ?"
+    ),
+    PhraseKey.TOOL_FAILURE: "Je suis désolée, une erreur est survenue dans la réservation. Puis-je recommencer ?",
+    PhraseKey.OFF_SCRIPT: (
+        "Désolée, je ne peux gérer que la prise ou annulation de rendez-vous. Souhaitez-vous fixer un rendez-vous ?"
+    ),
+    PhraseKey.FILLER: "Un instant, je vérifie.",
+}
+
+
+def test_shipped_clinic_speaks_the_brief_word_for_word() -> None:
+    """Dr Fillion's file carries every phrase of the brief exactly."""
+    clinic = load_clinic(SHIPPED_CLINIC_FILE)
+    for key, text in SEED_PHRASES.items():
+        assert clinic.phrase(key) == text
+
+
+def test_opening_hours_become_booking_rules() -> None:
+    """Opening hours are parsed per ISO weekday and used by the booking rules."""
+    clinic = load_clinic(SHIPPED_CLINIC_FILE)
+    rules = clinic.booking_rules(dt.datetime(2026, 11, 24, 9, tzinfo=clinic.zone))
+    assert rules.is_open(dt.date(2026, 11, 25), dt.time(9))  # Wednesday morning
+    assert not rules.is_open(dt.date(2026, 11, 25), dt.time(15))  # Wednesday afternoon: closed
+    assert not rules.is_open(dt.date(2026, 11, 29), dt.time(10))  # Sunday
+
+
+def _write(tmp_path: Path, change: dict[str, object]) -> Path:
+    data = yaml.safe_load(SHIPPED_CLINIC_FILE.read_text()) | change
+    path = tmp_path / "clinic.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"opening_hours": {"monday": ["14:00-12:00"]}}, "opening_hours"),
+        ({"phrases": {"greeting": "Bonjour"}}, "missing phrases"),
+        (
+            {"sms_templates": {"booking_confirmation": "{diagnosis}", "cancellation_confirmation": "ok"}},
+            "unknown",
+        ),
+        ({"emergency": {"action": "transfer"}}, "transfer_to"),
+    ],
+)
+def test_invalid_clinic_files_fail_clearly(tmp_path: Path, change: dict[str, object], needle: str) -> None:
+    """A broken clinic file is refused with a message that points at the problem."""
+    with pytest.raises(ClinicFileError, match=needle):
+        load_clinic(_write(tmp_path, change))
+
+
+def test_missing_clinic_file_is_a_clear_error(tmp_path: Path) -> None:
+    """A path that does not exist gives a ClinicFileError, not a traceback from deep inside."""
+    with pytest.raises(ClinicFileError, match="cannot read"):
+        load_clinic(tmp_path / "nope.yaml")

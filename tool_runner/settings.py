@@ -1,0 +1,9 @@
+"""Tool runner settings (environment variables prefixed CAMILLE_)."""
+
+from __future__ import annotations
+
+from camille.settings import CommonSettings
+
+
+class ToolRunnerSettings(CommonSettings):
+    pass
