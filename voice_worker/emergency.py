@@ -1,0 +1,202 @@
+"""Deterministic French red-flag detector, run on every partial and final transcript outside the model.
+
+`detect` says whether what the caller just said describes an emergency happening now, and which one. The rules
+(`voice_worker.emergency_rules`) see `normalize(text)`; shared guards cancel a match that is denied ("pas de
+douleur"), mild ("un peu mal"), past ("l'an dernier j'ai fait un AVC"), imagined ("si un jour...") or part of a
+follow-up request ("c'est pour mon suivi"). The text is health data: nothing here logs it or puts it in an error.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from voice_worker import emergency_rules as rules
+
+__all__ = ["EmergencyCategory", "EmergencyMatch", "detect", "normalize"]
+
+
+class EmergencyCategory(StrEnum):
+    """What kind of emergency the caller describes."""
+
+    CHEST_PAIN = "chest_pain"
+    NOT_BREATHING = "not_breathing"
+    UNCONSCIOUS = "unconscious"
+    STROKE = "stroke"
+    HEAVY_BLEEDING = "heavy_bleeding"
+    SEIZURE = "seizure"
+    ANAPHYLAXIS = "anaphylaxis"
+    POISONING_OVERDOSE = "poisoning_overdose"
+    SUICIDAL = "suicidal"
+    OBSTETRIC_BLEEDING = "obstetric_bleeding"
+    CHILD_DISTRESS = "child_distress"
+
+
+@dataclass(frozen=True, slots=True)
+class EmergencyMatch:
+    """The category detected and the name of the rule that fired (never the text)."""
+
+    category: EmergencyCategory
+    rule: str
+
+
+# --- normalize -----------------------------------------------------------------------------------------------
+_CHARS = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "œ": "oe", "æ": "ae", "ß": "ss"})
+_ACRONYM = re.compile(r"\b(?:[a-z]\.){2,}")
+_DECIMAL = re.compile(r"(\d)[.,](\d)")
+_SENTENCE_END = re.compile(r"[.!?;]+")
+_NOT_WORD = re.compile(r"[^a-z0-9.]+")
+_FILLER = re.compile(
+    r"e+u+h+|e+u{2,}|h+e+u+h*|h+u+m+|h+m+|m+h+m*|b+e+n+|b+a+h+|b+e+h+|genre|enfin|voila|quoi|hein|bref"
+)
+_FILLER_PHRASE = re.compile(r"\b(?:en fait|du coup|tu vois|vous voyez|tu sais|vous savez|comment dire)\b ?")
+# Spoken contractions a transcriber glues together ("jai", "sest", "chuis") and common texting shorthand.
+_GLUED = {
+    "jai": "j ai", "javais": "j avais", "jetais": "j etais", "jarrive": "j arrive", "jarrete": "j arrete",
+    "jen": "j en", "jy": "j y", "jme": "je me", "jte": "je te", "jsuis": "je suis", "jsui": "je suis",
+    "chuis": "je suis", "chui": "je suis", "jcrois": "je crois", "jpense": "je pense", "jsais": "je sais",
+    "chais": "je sais", "jpeux": "je peux", "jveux": "je veux", "jvais": "je vais", "jsp": "je sais pas",
+    "cest": "c est", "cetait": "c etait", "sest": "s est", "setait": "s etait", "nest": "n est", "na": "n a",
+    "nai": "n ai", "narrive": "n arrive", "narrivent": "n arrivent", "ya": "il y a", "yen": "il y en",
+    "quil": "qu il", "quelle": "qu elle", "setouffe": "s etouffe", "sevanouit": "s evanouit", "ptit": "petit",
+    "ptite": "petite", "bb": "bebe", "mtn": "maintenant", "rdv": "rendez vous", "svp": "s il vous plait",
+    "stp": "s il te plait", "pcq": "parce que", "pck": "parce que", "tjs": "toujours", "dla": "de la",
+}  # fmt: skip
+
+
+_PU_AFTER = frozenset({"ai", "a", "as", "avons", "avez", "ont", "avait", "avais", "aurait", "aurais", "pas", "eu"})
+
+
+def _unglue(word: str, previous: str) -> str:
+    """Split "jsaigne" into "je saigne"; read the spoken "pu" as "plus" unless it is "pouvoir" ("j'ai pu")."""
+    if len(word) > 2 and word[0] == "j" and word[1] in "bcdfghklmnpqrstvwxz":
+        return "je " + word[1:]
+    if word == "pu" and previous not in _PU_AFTER:
+        return "plus"
+    return word
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form the rules see: lowercase ASCII words, no fillers, " . " between sentences."""
+    text = unicodedata.normalize("NFKD", text.casefold().translate(_CHARS))
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = _ACRONYM.sub(lambda m: m.group().replace(".", ""), text)
+    text = _SENTENCE_END.sub(" . ", _DECIMAL.sub(r"\1 \2", text))
+    words: list[str] = []
+    for word in _NOT_WORD.sub(" ", text).replace(".", " . ").split():
+        if _FILLER.fullmatch(word):
+            continue
+        word = _GLUED.get(word) or _unglue(word, words[-1] if words else "")
+        for part in word.split():
+            if not words or part != words[-1]:
+                words.append(part)
+    text = _FILLER_PHRASE.sub("", " ".join(words))
+    return text.strip(" .")
+
+
+# --- detect --------------------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    category: EmergencyCategory
+    rule: rules.Rule
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+
+
+_RULES = tuple(
+    _CompiledRule(
+        EmergencyCategory(category), rule, re.compile(rule.pattern), re.compile(rule.unless) if rule.unless else None
+    )
+    for category, table in rules.RULES.items()
+    for rule in table
+)
+if {r.category for r in _RULES} != set(EmergencyCategory):
+    raise RuntimeError("emergency_rules.RULES must cover every EmergencyCategory")
+
+_PAST = re.compile(rules.PAST)
+_PRESENT = re.compile(rules.PRESENT)
+_RECURRENCE = re.compile(rules.RECURRENCE)
+_FOLLOW_UP = re.compile(rules.FOLLOW_UP)
+_HYPOTHETICAL = re.compile(rules.HYPOTHETICAL)
+_NEGATION = re.compile(rules.NEGATION)
+_SOFTENER = re.compile(rules.SOFTENER)
+_CLAUSE_START = re.compile(rules.CLAUSE_START)
+_NEGATED_VERB_BEFORE = re.compile(rules.NEGATED_VERB_BEFORE)
+_NEGATED_VERB_AFTER = re.compile(rules.NEGATED_VERB_AFTER)
+_CLAUSE_BREAK = re.compile(rules.CLAUSE_BREAK)
+_CONTRAST = re.compile(rules.CONTRAST)
+_POSSESSIVE = re.compile(rules.POSSESSIVE)
+_WINDOW_WORDS = 5  # how far back a negation or a softener reaches
+_CONTEXT_CHARS = 300  # guards look this far around a match, which keeps a 10 kB monologue linear
+_AFTER_WORDS = 4  # how far after a match a past marker still dates it ("j'ai fait un AVC l'an dernier")
+
+
+def detect(text: str) -> EmergencyMatch | None:
+    """Return the first emergency that `text` describes as happening now, or None."""
+    norm = normalize(text)
+    for compiled in _RULES:
+        for match in compiled.pattern.finditer(norm):
+            if not _cancelled(compiled, norm, match.start(), match.end()):
+                return EmergencyMatch(compiled.category, compiled.rule.name)
+    return None
+
+
+def _cancelled(compiled: _CompiledRule, norm: str, start: int, end: int) -> bool:
+    """Whether a shared guard or the rule's own `unless` cancels the match at norm[start:end]."""
+    first = norm.rfind(" . ", 0, start) + 1
+    if start - first > _CONTEXT_CHARS:
+        first = norm.find(" ", start - _CONTEXT_CHARS, start) + 1
+    last = norm.find(" . ", end, end + _CONTEXT_CHARS)
+    if last < 0:
+        last = len(norm) if len(norm) <= end + _CONTEXT_CHARS else norm.rfind(" ", end, end + _CONTEXT_CHARS)
+    before, after, sentence = norm[first:start], norm[end:last], norm[first:last]
+    rule = compiled.rule
+    if compiled.unless is not None and compiled.unless.search(sentence):
+        return True
+    if rule.negatable and _denied_or_mild(before, norm[start:end], after):
+        return True
+    if not rule.state and _POSSESSIVE.search(before):
+        return True
+    return _imagined(before) or _past(rule, sentence, before, after)
+
+
+def _denied_or_mild(before: str, matched: str, after: str) -> bool:
+    window = " ".join(before.split()[-_WINDOW_WORDS:])
+    clause = _last_clause(window)
+    # The negation must sit before the match, but may need the match to be read: "pas mal de douleurs".
+    if any(m.start() < len(clause) for m in _NEGATION.finditer(clause + " " + matched)):
+        return True
+    if _SOFTENER.search(window + " " + matched):
+        return True
+    return bool(_NEGATED_VERB_BEFORE.search(window) and _NEGATED_VERB_AFTER.search(after))
+
+
+def _last_clause(window: str) -> str:
+    starts = [m.end() for m in _CLAUSE_START.finditer(window)]
+    return window[starts[-1] :] if starts else window
+
+
+def _imagined(before: str) -> bool:
+    """A hypothetical marker earlier in the sentence, with nothing current or contrasting since."""
+    markers = list(_HYPOTHETICAL.finditer(before))
+    if not markers:
+        return False
+    since = before[markers[-1].end() :]
+    return not (_PRESENT.search(since) or _CONTRAST.search(since))
+
+
+def _past(rule: rules.Rule, sentence: str, before: str, after: str) -> bool:
+    """Whether the sentence dates the match in the past or in a handled follow-up, with nothing current."""
+    if _RECURRENCE.search(sentence):
+        return False
+    if _FOLLOW_UP.search(sentence) and not _PRESENT.search(sentence):
+        return True
+    for earlier in _PAST.finditer(before):
+        since = before[earlier.end() :]
+        if not (_PRESENT.search(since) or (rule.state and _CLAUSE_BREAK.search(since))):
+            return True
+    later = _PAST.search(after)
+    if later is None:
+        return False
+    between = after[: later.start()]
+    return len(between.split()) <= _AFTER_WORDS and not _PRESENT.search(between) and not _CLAUSE_START.search(between)
