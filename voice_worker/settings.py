@@ -2,8 +2,85 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+
 from camille.settings import CommonSettings
 
 
+class TurnDetectionMode(StrEnum):
+    SEMANTIC_VAD = "semantic_vad"
+    SERVER_VAD = "server_vad"
+
+
 class VoiceWorkerSettings(CommonSettings):
-    pass
+    # LiveKit (their own variable names, as `livekit-agents` reads them).
+    livekit_url: str | None = Field(default=None, validation_alias=AliasChoices("LIVEKIT_URL", "CAMILLE_LIVEKIT_URL"))
+    livekit_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LIVEKIT_API_KEY", "CAMILLE_LIVEKIT_API_KEY")
+    )
+    livekit_api_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LIVEKIT_API_SECRET", "CAMILLE_LIVEKIT_API_SECRET")
+    )
+    agent_name: str = Field(default="camille", description="LiveKit explicit-dispatch agent name.")
+    drain_timeout_s: int = Field(default=1800, ge=0, description="How long SIGTERM waits for live calls to end.")
+
+    # OpenAI Realtime (or Azure OpenAI).
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "CAMILLE_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "CAMILLE_OPENAI_BASE_URL")
+    )
+    realtime_model: str = "gpt-realtime"
+    voice: str = "marin"
+    azure_deployment: str | None = Field(default=None, description="Set to use Azure OpenAI instead of OpenAI.")
+    azure_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_OPENAI_ENDPOINT", "CAMILLE_AZURE_ENDPOINT")
+    )
+    azure_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("AZURE_OPENAI_API_KEY", "CAMILLE_AZURE_API_KEY")
+    )
+
+    # Turn detection and transcription.
+    turn_detection: TurnDetectionMode = TurnDetectionMode.SEMANTIC_VAD
+    semantic_vad_eagerness: str = Field(default="medium", pattern="^(low|medium|high|auto)$")
+    server_vad_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    server_vad_prefix_padding_ms: int = Field(default=300, ge=0, le=2000)
+    server_vad_silence_duration_ms: int = Field(default=500, ge=100, le=5000)
+    transcription_model: str = "gpt-4o-mini-transcribe"
+    transcription_language: str = "fr"
+
+    # Timings.
+    tool_deadline_s: float = Field(default=4.0, gt=0, le=30, description="How long a caller waits for a tool.")
+    filler_delay_s: float = Field(default=0.8, ge=0, le=10, description="Tool wait before the filler phrase.")
+    greeting_delay_ms: int = Field(default=0, ge=0, le=500, description="Join -> greeting pause (track settle).")
+    phrase_timeout_s: float = Field(default=15.0, gt=0, description="Longest wait for a fixed phrase to play out.")
+
+    # Fixed phrases.
+    phrase_cache_dir: Path = Field(default=Path(".camille/phrases"), description="Pre-rendered phrase audio.")
+    tts_model: str = Field(default="gpt-4o-mini-tts", description="OpenAI TTS model for `camille phrases render`.")
+
+    # Audit.
+    audit_buffer_size: int = Field(default=1000, ge=1, description="Audit events held before dropping.")
+    audit_flush_timeout_s: float = Field(default=3.0, ge=0, description="Wait at call end for audit to publish.")
+    audit_publish_timeout_s: float = Field(default=2.0, gt=0, description="One JetStream publish attempt.")
+    identity_hash_key: SecretStr = Field(
+        default=SecretStr("camille-development-only"),
+        description="Key of the participant-identity hash in logs and audit.",
+    )
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not self.livekit_url or self.livekit_api_key is None or self.livekit_api_secret is None:
+            problems.append("LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production")
+        if self.azure_deployment:
+            if self.azure_api_key is None or not self.azure_endpoint:
+                problems.append("AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT are required with Azure")
+        elif self.openai_api_key is None:
+            problems.append("OPENAI_API_KEY is required in production")
+        if self.identity_hash_key.get_secret_value() == "camille-development-only":
+            problems.append("CAMILLE_IDENTITY_HASH_KEY must be set to a secret in production")
+        return problems

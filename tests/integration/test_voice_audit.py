@@ -1,0 +1,85 @@
+"""The voice worker's audit publisher against a real JetStream stream."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from nats.aio.client import Client as NATS
+from nats.js.api import StreamConfig
+
+from contracts.alerts import Alert, AlertKind
+from contracts.audit import AuditEvent, CallEnded, CallEndReason, GreetingPlayed
+from contracts.subjects import ALERTS_WILDCARD, AUDIT_STREAM, AUDIT_WILDCARD, audit_subject
+from voice_worker.audit import AuditPublisher, NatsAuditTransport
+
+
+async def ensure_audit_stream(nc: NATS) -> None:
+    js = nc.jetstream()
+    try:
+        await js.stream_info(AUDIT_STREAM)
+    except Exception:
+        await js.add_stream(StreamConfig(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD]))
+
+
+async def stored_events(nc: NATS, call_id: str) -> list[AuditEvent]:
+    js = nc.jetstream()
+    sub = await js.pull_subscribe(audit_subject(call_id), durable=None)
+    events: list[AuditEvent] = []
+    try:
+        while True:
+            messages = await sub.fetch(50, timeout=0.5)
+            events.extend(AuditEvent.model_validate_json(m.data) for m in messages)
+    except Exception:  # nats TimeoutError: nothing more to fetch
+        pass
+    await sub.unsubscribe()
+    return events
+
+
+class FlakyTransport(NatsAuditTransport):
+    """The real transport, failing its first `failures` publishes after sending them (a lost ack)."""
+
+    def __init__(self, nc: NATS, failures: int) -> None:
+        super().__init__(nc)
+        self.failures = failures
+
+    async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
+        await super().publish_event(subject, data, headers, timeout_s)
+        if self.failures:
+            self.failures -= 1
+            raise TimeoutError("ack lost")
+
+
+async def test_events_are_stored_once_in_order_despite_lost_acks(nc: NATS) -> None:
+    """Retried publishes reuse the Nats-Msg-Id, so each event is stored exactly once, seq 0..n-1."""
+    await ensure_audit_stream(nc)
+    call_id = uuid.uuid4().hex
+    audit = AuditPublisher(FlakyTransport(nc, failures=2), call_id, buffer_size=10, retry_backoff_s=0.01)
+    audit.start()
+    audit.emit(GreetingPlayed(latency_ms=12.0))
+    audit.emit(CallEnded(reason=CallEndReason.AGENT_ENDED, duration_ms=1000))
+    assert await audit.close(5.0)
+    events = await stored_events(nc, call_id)
+    assert [(e.seq, e.kind) for e in events] == [(0, "greeting_played"), (1, "call_ended")]
+
+
+async def test_overflow_drops_counts_and_alerts(nc: NATS) -> None:
+    """A full buffer drops the event without waiting, counts it and publishes an audit_dropped alert."""
+    alerts: list[Alert] = []
+
+    async def on_alert(msg: object) -> None:
+        alerts.append(Alert.model_validate_json(msg.data))  # type: ignore[attr-defined]
+
+    sub = await nc.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    await nc.flush()
+    audit = AuditPublisher(NatsAuditTransport(nc), uuid.uuid4().hex, buffer_size=1)
+    assert audit.emit(GreetingPlayed()) is not None
+    assert audit.emit(GreetingPlayed()) is None  # not started: the buffer of one is full
+    assert audit.dropped == 1
+    await nc.flush()
+    for _ in range(100):
+        if alerts:
+            break
+        await asyncio.sleep(0.02)
+    await sub.unsubscribe()
+    assert [(a.kind, a.count) for a in alerts] == [(AlertKind.AUDIT_DROPPED, 1)]

@@ -1,0 +1,201 @@
+"""Tool calls from the voice worker over a real NATS server, answered by a test responder on the tool subjects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+from livekit.agents import ToolError
+from livekit.agents.llm import ToolResult
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+
+from camille.clinic import load_clinic
+from camille.settings import SHIPPED_CLINIC_FILE
+from contracts.audit import AuditEvent, Payload
+from contracts.clinic import PhraseKey
+from contracts.subjects import TOOLS_WILDCARD
+from contracts.tools import (
+    CheckAvailabilityResult,
+    Slot,
+    ToolErrorCode,
+    ToolFailure,
+    ToolName,
+    ToolReply,
+    ToolRequest,
+    idempotency_key_for,
+)
+from voice_worker import tools
+from voice_worker.audit import AuditPublisher
+from voice_worker.call import CallContext
+from voice_worker.gateway import NatsToolGateway
+from voice_worker.metrics import CallMetrics
+
+NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)  # a Tuesday, 08:00 in Zurich
+ZURICH = load_clinic(SHIPPED_CLINIC_FILE).zone
+
+
+class RecordingPlayer:
+    """Honest fake of the PhrasePlayer port: records which fixed phrases were asked for."""
+
+    def __init__(self) -> None:
+        self.keys: list[PhraseKey] = []
+
+    def play(self, key: PhraseKey, *, interrupt: bool = False) -> RecordingPlayer:
+        self.keys.append(key)
+        return self
+
+    async def wait(self, timeout_s: float) -> bool:
+        return True
+
+
+class MemoryAuditTransport:
+    """Honest fake of the AuditTransport port: keeps what was published."""
+
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self.alerts: list[bytes] = []
+
+    async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
+        self.events.append(AuditEvent.model_validate_json(data))
+
+    async def publish_alert(self, subject: str, data: bytes) -> None:
+        self.alerts.append(data)
+
+    def payloads(self) -> list[Payload]:
+        return [event.payload for event in self.events]
+
+
+Responder = Callable[[ToolRequest], ToolReply | None]
+
+
+def slots_reply(request: ToolRequest) -> ToolReply:
+    start = dt.datetime(2026, 11, 25, 9, 0, tzinfo=ZURICH)
+    return ToolReply.success(request, CheckAvailabilityResult(slots=[Slot(start=start, duration_minutes=20)]))
+
+
+class FakeToolRunner:
+    """Stand-in for the tool runner on the real tool subjects: answers with `handler`, or never when it returns None."""
+
+    def __init__(self) -> None:
+        self.handler: Responder = slots_reply
+        self.seen: list[ToolRequest] = []
+
+    async def handle(self, msg: Msg) -> None:
+        request = ToolRequest.model_validate_json(msg.data)
+        self.seen.append(request)
+        if (reply := self.handler(request)) is not None:
+            await msg.respond(reply.model_dump_json().encode())
+
+
+@pytest.fixture
+async def runner(nc: NATS) -> AsyncIterator[FakeToolRunner]:
+    fake = FakeToolRunner()
+    sub = await nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=fake.handle)
+    await nc.flush()
+    yield fake
+    await sub.unsubscribe()
+
+
+def make_ctx(nc: NATS, *, filler_delay_s: float = 0.8, deadline_s: float = 2.0) -> tuple[CallContext, Any, Any]:
+    transport = MemoryAuditTransport()
+    player = RecordingPlayer()
+    clinic = load_clinic(SHIPPED_CLINIC_FILE)
+    ctx = CallContext(
+        call_id="call-1",
+        clinic=clinic,
+        gateway=NatsToolGateway(nc),
+        audit=AuditPublisher(transport, "call-1", buffer_size=100),
+        player=player,
+        call_control=None,  # type: ignore[arg-type]  # tools never touch call control
+        metrics=CallMetrics(),
+        clock=lambda: NOW,
+        tool_deadline_s=deadline_s,
+        filler_delay_s=filler_delay_s,
+    )
+    ctx.audit.start()
+    return ctx, player, transport
+
+
+async def test_availability_success_returns_json_and_audits(nc: NATS, runner: FakeToolRunner) -> None:
+    """A found slot comes back as JSON text; the request carried the derived idempotency key; audit has both ends."""
+    ctx, player, transport = make_ctx(nc)
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "call_abc")
+    assert json.loads(output)["slots"][0]["duration_minutes"] == 20
+    request = runner.seen[0]
+    assert request.idempotency_key == idempotency_key_for("call-1", "call_abc")
+    assert request.deadline == NOW + dt.timedelta(seconds=2)
+    await ctx.audit.close(2)
+    kinds = [p.kind for p in transport.payloads()]
+    assert kinds == ["tool_requested", "tool_completed", "latency_metric"]
+    assert player.keys == []
+
+
+async def test_empty_availability_plays_the_fixed_phrase(nc: NATS, runner: FakeToolRunner) -> None:
+    """No free slot: the no-availability phrase plays and the model is asked not to reply."""
+    runner.handler = lambda r: ToolReply.success(r, CheckAvailabilityResult(slots=[]))
+    ctx, player, _ = make_ctx(nc)
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t1")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert player.keys == [PhraseKey.NO_AVAILABILITY]
+
+
+async def test_booking_backend_error_plays_tool_failure(nc: NATS, runner: FakeToolRunner) -> None:
+    """A backend error on booking plays the tool-failure phrase, no reply, and never a confirmation."""
+    failure = ToolFailure.of(ToolErrorCode.BACKEND_ERROR, "backend said 500")
+    runner.handler = lambda r: ToolReply.failed(r, failure)
+    ctx, player, transport = make_ctx(nc)
+    args = {"date": "2026-11-25", "time": "09:00", "patient_name": "Marie Curie", "phone": "079 123 45 67",
+            "reason": "contrôle"}  # fmt: skip
+    output = await tools.invoke(ctx, ToolName.BOOK_APPOINTMENT, args, "t2")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert json.loads(output.output)["confirmed"] is False
+    assert player.keys == [PhraseKey.TOOL_FAILURE]
+    await ctx.audit.close(2)
+    assert "tool_failed" in [p.kind for p in transport.payloads()]
+
+
+async def test_slot_taken_is_a_speakable_error(nc: NATS, runner: FakeToolRunner) -> None:
+    """A slot taken meanwhile is a French ToolError the model can act on, with no phrase played."""
+    runner.handler = lambda r: ToolReply.failed(r, ToolFailure.of(ToolErrorCode.SLOT_UNAVAILABLE, "taken"))
+    ctx, player, _ = make_ctx(nc)
+    args = {"date": "2026-11-25", "time": "09:00", "patient_name": "Marie Curie", "phone": "0791234567",
+            "reason": "contrôle"}  # fmt: skip
+    with pytest.raises(ToolError, match="plus libre"):
+        await tools.invoke(ctx, ToolName.BOOK_APPOINTMENT, args, "t3")
+    assert player.keys == []
+
+
+async def test_invalid_arguments_never_reach_nats_nor_echo_phi(nc: NATS, runner: FakeToolRunner) -> None:
+    """A bad phone or a closed hour is refused before sending, in French, without the caller's values."""
+    ctx, _, _ = make_ctx(nc)
+    args = {"date": "2026-11-25", "time": "09:00", "patient_name": "Marie Curie", "phone": "12", "reason": "x"}
+    with pytest.raises(ToolError) as bad_phone:
+        await tools.invoke(ctx, ToolName.BOOK_APPOINTMENT, args, "t4")
+    assert "numéro" in bad_phone.value.message and "Marie" not in bad_phone.value.message
+    with pytest.raises(ToolError, match="fermé"):
+        await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25", "time": "13:00"}, "t5")
+    with pytest.raises(ToolError, match="passée"):
+        await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-01"}, "t6")
+    assert runner.seen == []
+
+
+async def test_no_responders_fails_fast_with_the_phrase(nc: NATS) -> None:
+    """With no tool runner listening the call fails at once with the tool-failure phrase."""
+    ctx, player, _ = make_ctx(nc, deadline_s=3.0, filler_delay_s=5.0)
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t7")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert player.keys == [PhraseKey.TOOL_FAILURE]
+
+
+async def test_slow_tool_plays_filler_once_then_times_out(nc: NATS, runner: FakeToolRunner) -> None:
+    """A tool that never answers gets the filler once per call, then the failure phrase at the deadline."""
+    silent: Any = lambda r: None  # noqa: E731
+    runner.handler = silent
+    ctx, player, _ = make_ctx(nc, deadline_s=0.6, filler_delay_s=0.05)
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t8")
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-26"}, "t9")
+    assert player.keys == [PhraseKey.FILLER, PhraseKey.TOOL_FAILURE, PhraseKey.TOOL_FAILURE]

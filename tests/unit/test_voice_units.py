@@ -1,0 +1,134 @@
+"""Unit tests of the voice worker's pure parts: settings, prompt, greeting gate, phrasebook, guardrails."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from livekit import rtc
+
+from camille.clinic import load_clinic
+from camille.settings import SHIPPED_CLINIC_FILE, ConfigurationError
+from contracts.clinic import ClinicProfile, PhraseKey
+from voice_worker.greeting import GreetingGate, identity_hash
+from voice_worker.guardrails import medical_advice
+from voice_worker.phrases import (
+    SAMPLES_PER_FRAME,
+    PhraseCacheError,
+    load_phrasebook,
+    missing_phrases,
+    render_phrasebook,
+)
+from voice_worker.prompt import system_prompt
+from voice_worker.settings import TurnDetectionMode, VoiceWorkerSettings
+
+STANDARD = rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD
+SIP = rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+AGENT = rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+
+
+@pytest.fixture(scope="module")
+def clinic() -> ClinicProfile:
+    return load_clinic(SHIPPED_CLINIC_FILE)
+
+
+def test_settings_defaults_are_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no environment: gpt-realtime, marin, semantic VAD, French transcription, a 4 s tool deadline."""
+    for name in ("OPENAI_API_KEY", "LIVEKIT_URL", "CAMILLE_ENV"):
+        monkeypatch.delenv(name, raising=False)
+    settings = VoiceWorkerSettings()
+    assert (settings.realtime_model, settings.voice) == ("gpt-realtime", "marin")
+    assert settings.turn_detection is TurnDetectionMode.SEMANTIC_VAD
+    assert settings.transcription_language == "fr"
+    assert settings.tool_deadline_s == 4.0
+
+
+def test_production_refuses_missing_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In production, missing LiveKit and OpenAI keys are named in one ConfigurationError."""
+    for name in ("OPENAI_API_KEY", "LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CAMILLE_ENV", "production")
+    with pytest.raises(ConfigurationError) as caught:
+        VoiceWorkerSettings()
+    assert "LIVEKIT_URL" in str(caught.value) and "OPENAI_API_KEY" in str(caught.value)
+
+
+def test_greeting_delay_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A greeting delay above 500 ms is rejected."""
+    monkeypatch.setenv("CAMILLE_GREETING_DELAY_MS", "900")
+    with pytest.raises(ValueError):
+        VoiceWorkerSettings()
+
+
+def test_prompt_gives_date_hours_and_rules(clinic: ClinicProfile) -> None:
+    """The prompt names the office, today's date in French, the opening hours and the no-advice rule."""
+    prompt = system_prompt(clinic, dt.datetime(2026, 11, 24, 8, 0, tzinfo=dt.UTC))
+    assert "cabinet du docteur Fillion" in prompt
+    assert "mardi 24 novembre 2026" in prompt
+    assert "mercredi : 08:00 à 12:00" in prompt and "samedi : fermé" in prompt
+    assert "jamais de conseil médical" in prompt
+
+
+def test_greeting_once_for_first_user_never_for_agent() -> None:
+    """An agent join never greets; the first standard participant does; later joins do not."""
+    gate = GreetingGate(b"k")
+    assert gate.on_participant_joined("agent-camille", AGENT, 1.0) is None
+    first = gate.on_participant_joined("caller", STANDARD, 2.0)
+    assert first is not None and first.joined_at == 2.0
+    assert gate.on_participant_joined("helper", STANDARD, 3.0) is None
+    assert gate.on_participant_joined("sip-2", SIP, 4.0) is None
+    assert gate.greeted == first
+
+
+def test_sip_caller_is_greeted_with_a_keyed_hash() -> None:
+    """A SIP caller is greeted and identified only by a keyed hash that depends on the key."""
+    decision = GreetingGate(b"key-1").on_participant_joined("sip_+41791234567", SIP, 0.0)
+    assert decision is not None
+    assert "41791234567" not in decision.participant_hash
+    assert decision.participant_hash == identity_hash("sip_+41791234567", b"key-1")
+    assert decision.participant_hash != identity_hash("sip_+41791234567", b"key-2")
+
+
+async def _tone(text: str) -> bytes:
+    return (len(text).to_bytes(2, "little") * SAMPLES_PER_FRAME * 3)[: SAMPLES_PER_FRAME * 6]
+
+
+async def test_phrasebook_renders_once_and_loads(clinic: ClinicProfile, tmp_path: Path) -> None:
+    """Rendering fills the cache for every phrase; a second render renders nothing; loading gives exact texts."""
+    rendered = await render_phrasebook(clinic, tmp_path, "v1", _tone)
+    assert set(rendered) == set(PhraseKey)
+    assert await render_phrasebook(clinic, tmp_path, "v1", _tone) == []
+    book = load_phrasebook(clinic, tmp_path, ["marin", "v1"])
+    assert book.text(PhraseKey.TOOL_FAILURE) == (
+        "Je suis désolée, une erreur est survenue dans la réservation. Puis-je recommencer ?"
+    )
+    frames = [frame async for frame in book.frames(PhraseKey.FILLER)]
+    assert len(frames) == 3 and frames[0].sample_rate == 24_000
+    assert book.voices == {"v1"}
+
+
+async def test_missing_phrase_refuses_to_load(clinic: ClinicProfile, tmp_path: Path) -> None:
+    """A cache rendered for another voice, or missing one phrase, raises PhraseCacheError naming the phrase."""
+    await render_phrasebook(clinic, tmp_path, "v1", _tone)
+    assert missing_phrases(clinic, tmp_path, ["marin"]) == list(PhraseKey)
+    next(tmp_path.glob("*.pcm")).unlink()  # noqa: ASYNC240  # test set-up on a tmp dir
+    with pytest.raises(PhraseCacheError):
+        load_phrasebook(clinic, tmp_path, ["v1"])
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("Prenez deux comprimés de Doliprane.", "take_drug"),
+        ("Prenez 500 mg de paracétamol.", "dose"),
+        ("Ça ressemble à une grippe.", "diagnosis"),
+        ("Je vous conseille de prendre du repos.", "advice"),
+        ("Je vous propose mardi à 9 heures.", None),
+        ("Prenez rendez-vous quand vous voulez.", None),
+        ("Votre rendez-vous est le 3 décembre à 10 h 20.", None),
+    ],
+)
+def test_medical_advice_detector(text: str, rule: str | None) -> None:
+    """Doses, drugs to take, advice and diagnoses are flagged; booking talk is not."""
+    assert medical_advice(text) == rule

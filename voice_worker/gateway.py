@@ -1,0 +1,57 @@
+"""The port to the tool runner: send a `ToolRequest`, get a `ToolReply` before the deadline, or fail fast."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from nats.aio.client import Client as NATS
+from nats.errors import ConnectionClosedError, NoRespondersError, OutboundBufferLimitError
+from nats.errors import TimeoutError as NatsTimeoutError
+from pydantic import ValidationError
+
+from camille.tracing import inject_headers
+from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, tool_subject
+from contracts.tools import ToolReply, ToolRequest
+
+
+class ToolUnavailable(Exception):
+    """No answer: NATS down, no tool runner listening, or the deadline passed. The text is an error code, never PHI."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class ToolGateway(Protocol):
+    async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply: ...
+
+
+class NatsToolGateway:
+    """Request/reply on `tool_subject(tool)`, answered by the tool runners' queue group."""
+
+    def __init__(self, nc: NATS) -> None:
+        self._nc = nc
+
+    async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply:
+        if timeout_s <= 0:
+            raise ToolUnavailable("deadline_exceeded")
+        if not self._nc.is_connected:
+            raise ToolUnavailable("nats_disconnected")  # a buffered request would run after the caller gave up
+        headers = inject_headers({HEADER_MSG_ID: request.message_id, HEADER_CALL_ID: request.call_id})
+        try:
+            message = await self._nc.request(
+                tool_subject(request.tool), request.model_dump_json().encode(), timeout=timeout_s, headers=headers
+            )
+        except NoRespondersError:
+            raise ToolUnavailable("no_responders") from None
+        except NatsTimeoutError:
+            raise ToolUnavailable("timeout") from None
+        except (ConnectionClosedError, OutboundBufferLimitError):
+            raise ToolUnavailable("nats_disconnected") from None
+        try:
+            reply = ToolReply.model_validate_json(message.data)
+        except ValidationError:
+            raise ToolUnavailable("bad_reply") from None
+        if reply.request_id != request.message_id:
+            raise ToolUnavailable("mismatched_reply")
+        return reply

@@ -1,0 +1,209 @@
+"""Watches one call's session: transcripts (audit, emergencies, guardrails), timings, fatal errors, the call's end.
+
+Everything the model must not decide lives here: an emergency heard in any partial or final caller transcript
+interrupts Camille, plays the emergency phrase, raises an alert and ends or transfers the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from livekit.agents import AgentSession
+from livekit.agents.llm import ChatMessage
+from livekit.agents.voice.events import (
+    AgentStateChangedEvent,
+    CloseEvent,
+    ConversationItemAddedEvent,
+    ErrorEvent,
+    SpeechCreatedEvent,
+    UserInputTranscribedEvent,
+    UserStateChangedEvent,
+)
+
+from contracts.alerts import AlertKind
+from contracts.audit import (
+    CallEnded,
+    CallEndReason,
+    CallStarted,
+    Channel,
+    EmergencyAction,
+    EmergencyDetected,
+    EmergencySource,
+    GreetingPlayed,
+    Guardrail,
+    GuardrailTriggered,
+    LatencyMetric,
+    LatencyMetricName,
+    Speaker,
+    TranscriptSegment,
+)
+from contracts.clinic import PhraseKey
+from contracts.phi import PHI
+from voice_worker import emergency
+from voice_worker.call import CallContext
+from voice_worker.guardrails import medical_advice
+
+log = logging.getLogger(__name__)
+
+
+class CallSupervisor:
+    def __init__(self, ctx: CallContext, flush_timeout_s: float = 3.0) -> None:
+        self.ctx = ctx
+        self._flush_timeout_s = flush_timeout_s
+        self._started = time.monotonic()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._greeting_joined_at: float | None = None
+        self._user_stopped_at: float | None = None
+        self._agent_state = "initializing"
+        self.end_reason: CallEndReason | None = None
+        self.ended = asyncio.Event()
+
+    # --- wiring ---------------------------------------------------------------------------------------------
+    def attach(self, session: AgentSession[Any]) -> None:
+        session.on("user_input_transcribed", self._on_user_transcript)
+        session.on("conversation_item_added", self._on_item_added)
+        session.on("agent_state_changed", self._on_agent_state)
+        session.on("user_state_changed", self._on_user_state)
+        session.on("speech_created", self._on_speech_created)
+        session.on("error", self._on_error)
+        session.on("close", self._on_close)
+
+    def call_started(self, channel: Channel, participant_hash: str | None) -> None:
+        self.ctx.audit.emit(CallStarted(channel=channel, participant_hash=participant_hash))
+
+    def greet(self, joined_at: float, delay_s: float = 0.0) -> None:
+        """Play the greeting (after an optional settle delay); latency runs from `joined_at` (monotonic)."""
+        self._spawn(self._greet(joined_at, delay_s))
+
+    async def _greet(self, joined_at: float, delay_s: float) -> None:
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        if self.ctx.emergency_raised or self.ctx.ended:
+            return
+        self._greeting_joined_at = joined_at
+        played = self.ctx.player.play(PhraseKey.GREETING)
+        complete = await played.wait(self.ctx.phrase_timeout_s)
+        latency = self.ctx.metrics.greeting_ms
+        self.ctx.audit.emit(GreetingPlayed(latency_ms=latency, interrupted=not complete))
+        if latency is not None:
+            self.ctx.audit.emit(LatencyMetric(metric=LatencyMetricName.GREETING, value_ms=latency))
+
+    # --- session events (sync callbacks: never block) --------------------------------------------------------
+    def _on_user_transcript(self, ev: UserInputTranscribedEvent) -> None:
+        if ev.is_final and ev.transcript.strip():
+            self.ctx.audit.emit(
+                TranscriptSegment(speaker=Speaker.USER, text=PHI(ev.transcript), language=ev.language or None)
+            )
+        if not self.ctx.emergency_raised and (match := emergency.detect(ev.transcript)) is not None:
+            self.raise_emergency(match.category.value, EmergencySource.DETECTOR, match.rule, ev.transcript)
+
+    def _on_item_added(self, ev: ConversationItemAddedEvent) -> None:
+        item = ev.item
+        if not isinstance(item, ChatMessage) or item.role != "assistant" or not (text := item.text_content):
+            return
+        self.ctx.audit.emit(TranscriptSegment(speaker=Speaker.AGENT, text=PHI(text)))
+        if (rule := medical_advice(text)) is not None:
+            log.warning("medical advice in agent speech", extra={"call_id": self.ctx.call_id, "rule": rule})
+            self.ctx.audit.emit(GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=rule, text=PHI(text)))
+
+    def _on_agent_state(self, ev: AgentStateChangedEvent) -> None:
+        self._agent_state = ev.new_state
+        if ev.new_state != "speaking":
+            return
+        now = time.monotonic()
+        if self._greeting_joined_at is not None and self.ctx.metrics.greeting_ms is None:
+            self.ctx.metrics.greeting((now - self._greeting_joined_at) * 1000)
+        elif self._user_stopped_at is not None:
+            value = (now - self._user_stopped_at) * 1000
+            self.ctx.metrics.response(value)
+            self.ctx.audit.emit(LatencyMetric(metric=LatencyMetricName.RESPONSE, value_ms=value))
+        self._user_stopped_at = None
+
+    def _on_user_state(self, ev: UserStateChangedEvent) -> None:
+        if ev.new_state == "speaking" and self._agent_state == "speaking":
+            self.ctx.metrics.barge_in()
+        if ev.old_state == "speaking" and ev.new_state == "listening":
+            self._user_stopped_at = time.monotonic()
+
+    def _on_speech_created(self, ev: SpeechCreatedEvent) -> None:
+        # After an emergency only the fixed phrase may speak: the model's own replies are cut at once.
+        if self.ctx.emergency_raised and ev.source != "say":
+            ev.speech_handle.interrupt(force=True)
+
+    def _on_error(self, ev: ErrorEvent) -> None:
+        if getattr(ev.error, "recoverable", True) or self.ctx.ended:
+            return
+        label = getattr(ev.error, "label", None) or type(ev.error).__name__
+        log.error("fatal realtime error", extra={"call_id": self.ctx.call_id, "label": str(label)[:80]})
+        self.ctx.audit.alert(AlertKind.REALTIME_FATAL, category=str(label)[:40])
+        self._spawn(self._fatal(str(label)[:200]))
+
+    def _on_close(self, ev: CloseEvent) -> None:
+        reason = CallEndReason.CALLER_HUNG_UP if ev.error is None else CallEndReason.ERROR
+        self._spawn(self.end_call(reason, detail=str(ev.reason)))
+
+    # --- actions ---------------------------------------------------------------------------------------------
+    def raise_emergency(self, category: str, source: EmergencySource, rule: str | None, text: str | None) -> None:
+        """Once per call: interrupt, play the emergency phrase, audit, alert, then transfer or hang up."""
+        if self.ctx.emergency_raised or self.ctx.ended:
+            return
+        self.ctx.emergency_raised = True
+        policy = self.ctx.clinic.emergency
+        transfer = policy.action == "transfer" and bool(policy.transfer_to)
+        log.warning("emergency detected", extra={"call_id": self.ctx.call_id, "category": category, "rule": rule})
+        played = self.ctx.player.play(PhraseKey.EMERGENCY, interrupt=True)
+        self.ctx.audit.emit(
+            EmergencyDetected(
+                category=category,
+                source=source,
+                rule=rule,
+                action=EmergencyAction.TRANSFER if transfer else EmergencyAction.HANGUP,
+                text=PHI(text) if text else None,
+            )
+        )
+        self.ctx.audit.alert(AlertKind.EMERGENCY, category=category)
+        self._spawn(self._after_emergency(played, transfer))
+
+    async def _after_emergency(self, played: Any, transfer: bool) -> None:
+        if not await played.wait(self.ctx.phrase_timeout_s):  # cut off by the caller: say it once more
+            await self.ctx.player.play(PhraseKey.EMERGENCY, interrupt=True).wait(self.ctx.phrase_timeout_s)
+        to = self.ctx.clinic.emergency.transfer_to
+        if transfer and to:
+            try:
+                await self.ctx.call_control.transfer(to)
+                await self.end_call(CallEndReason.EMERGENCY_TRANSFER, hang_up=False)
+                return
+            except Exception as exc:
+                log.error("emergency transfer failed", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+        await self.end_call(CallEndReason.EMERGENCY_HANGUP)
+
+    async def _fatal(self, detail: str) -> None:
+        if not self.ctx.emergency_raised:
+            await self.ctx.player.play(PhraseKey.TECHNICAL_FAILURE, interrupt=True).wait(self.ctx.phrase_timeout_s)
+        await self.end_call(CallEndReason.REALTIME_FATAL, detail=detail)
+
+    async def end_call(self, reason: CallEndReason, *, detail: str | None = None, hang_up: bool = True) -> None:
+        """Once: audit the end, hang up when Camille ends it, flush the audit trail."""
+        if self.ctx.ended:
+            return
+        self.ctx.ended = True
+        self.end_reason = reason
+        duration_ms = (time.monotonic() - self._started) * 1000
+        self.ctx.audit.emit(CallEnded(reason=reason, duration_ms=duration_ms, detail=detail))
+        self.ctx.metrics.call_ended(reason.value)
+        log.info("call ended", extra={"call_id": self.ctx.call_id, "reason": reason.value})
+        if hang_up and reason is not CallEndReason.CALLER_HUNG_UP:
+            try:
+                await self.ctx.call_control.hang_up()
+            except Exception as exc:
+                log.error("hang-up failed", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+        await self.ctx.audit.close(self._flush_timeout_s)
+        self.ended.set()
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)

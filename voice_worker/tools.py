@@ -1,0 +1,174 @@
+"""What a tool call does, outside LiveKit: validate, ask the tool runner, play a fixed phrase, audit, answer.
+
+The `@function_tool`s of `voice_worker.agent` only translate to and from this. Outcomes for the model:
+- success: JSON text of the result;
+- a problem the caller can fix (bad date, slot taken, not found): a speakable `ToolError` in French, never PHI;
+- empty availability: the no-availability phrase plays, and the model is asked not to reply;
+- anything else (tool runner down, timeout, backend error): the tool-failure phrase plays, no reply, never a
+  false confirmation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from typing import Any
+
+from livekit.agents import ToolError
+from livekit.agents.llm import ToolResult
+from pydantic import ValidationError
+
+from contracts.audit import (
+    Guardrail,
+    GuardrailTriggered,
+    LatencyMetric,
+    LatencyMetricName,
+    ToolCompleted,
+    ToolFailed,
+    ToolRequested,
+)
+from contracts.clinic import PhraseKey
+from contracts.tools import ARGUMENT_MODELS, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply, ToolRequest
+from voice_worker.call import CallContext
+from voice_worker.gateway import ToolUnavailable
+from voice_worker.metrics import tracer
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+_FIELD_PROBLEMS = {
+    "date_past": "Cette date est déjà passée. Demandez une autre date au patient.",
+    "time_past": "Cet horaire est déjà passé. Proposez un horaire à venir.",
+    "time_closed": "Le cabinet est fermé à cette heure-là. Proposez un horaire pendant les heures d'ouverture.",
+    "time_format": "L'heure doit être au format HH:MM.",
+    "phone_unparsable": "Le numéro de téléphone n'est pas valide. Redemandez-le au patient, chiffre par chiffre.",
+    "phone_invalid": "Le numéro de téléphone n'est pas valide. Redemandez-le au patient, chiffre par chiffre.",
+    "phone_premium": "Ce numéro de téléphone n'est pas accepté. Demandez un autre numéro au patient.",
+    "date_from_datetime_parsing": "La date doit être au format AAAA-MM-JJ.",
+    "date_parsing": "La date doit être au format AAAA-MM-JJ.",
+    "date_from_datetime_inexact": "La date doit être au format AAAA-MM-JJ.",
+    "time_parsing": "L'heure doit être au format HH:MM.",
+    "missing": "Il manque une information : {field}. Demandez-la au patient.",
+}
+_BUSINESS_ERRORS = {
+    ToolErrorCode.SLOT_UNAVAILABLE: "Ce créneau n'est plus libre. Proposez un autre créneau disponible.",
+    ToolErrorCode.NOT_FOUND: "Aucun rendez-vous ne correspond. Vérifiez la date et le numéro avec le patient.",
+    ToolErrorCode.INVALID_ARGUMENTS: "Une information n'est pas valide. Vérifiez-la avec le patient.",
+}
+PHRASE_PLAYED = "La phrase du cabinet a été dite au patient mot pour mot. Ne la répète pas ; attends sa réponse."
+
+
+def tool_call_id_of(raw: str) -> str:
+    """The model's tool-call id when it is subject-safe, else a stable digest of it."""
+    return raw if _IDENTIFIER.match(raw) else hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def speakable_validation_error(exc: ValidationError) -> str:
+    """One French sentence for the first problem; field names only, never the values."""
+    error = exc.errors()[0]
+    field = ".".join(str(part) for part in error["loc"]) or "argument"
+    template = _FIELD_PROBLEMS.get(error["type"], "L'information « {field} » n'est pas valide. Redemandez-la.")
+    return template.format(field=field)
+
+
+def validate(ctx: CallContext, tool: ToolName, arguments: dict[str, Any]) -> Any:
+    """The typed arguments, checked against the clinic's rules now; raises a speakable ToolError."""
+    rules = ctx.clinic.booking_rules(ctx.clock())
+    try:
+        args = ARGUMENT_MODELS[tool].model_validate({"tool": tool, **arguments}, context=rules.context())
+    except ValidationError as exc:
+        raise ToolError(speakable_validation_error(exc)) from None
+    day = getattr(args, "date", None)
+    if isinstance(day, dt.date) and day > rules.today() + dt.timedelta(days=ctx.clinic.booking_horizon_days):
+        raise ToolError(f"On ne prend pas de rendez-vous à plus de {ctx.clinic.booking_horizon_days} jours.")
+    return args
+
+
+async def invoke(ctx: CallContext, tool: ToolName, arguments: dict[str, Any], raw_tool_call_id: str) -> Any:
+    """Run one tool call end to end; returns what goes back to the model (JSON text or a no-reply ToolResult)."""
+    args = validate(ctx, tool, {k: v for k, v in arguments.items() if v is not None})
+    request = ToolRequest.create(
+        call_id=ctx.call_id,
+        tool_call_id=tool_call_id_of(raw_tool_call_id),
+        deadline=ctx.clock() + dt.timedelta(seconds=ctx.tool_deadline_s),
+        arguments=args,
+    )
+    ctx.audit.emit(
+        ToolRequested(tool=tool, tool_call_id=request.tool_call_id, request_id=request.message_id, arguments=args)
+    )
+    started = time.perf_counter()
+    with tracer.start_as_current_span(f"tool {tool.value}", attributes={"camille.call_id": ctx.call_id}) as span:
+        try:
+            reply = await _with_filler(ctx, ctx.gateway.request(request, ctx.tool_deadline_s))
+        except ToolUnavailable as exc:
+            span.set_attribute("camille.tool.outcome", exc.code)
+            return _failed(ctx, request, _elapsed_ms(started), ToolErrorCode.BACKEND_UNAVAILABLE, True)
+        span.set_attribute("camille.tool.outcome", "ok" if reply.ok else str(reply.error and reply.error.code))
+    return _answer(ctx, request, reply, _elapsed_ms(started))
+
+
+def _elapsed_ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+async def _with_filler(ctx: CallContext, pending: Any) -> ToolReply:
+    """Await the reply; if it is slow, play the filler phrase (once per call)."""
+    task: asyncio.Task[ToolReply] = asyncio.ensure_future(pending)
+    done, _ = await asyncio.wait({task}, timeout=ctx.filler_delay_s)
+    if not done and not ctx.filler_played:
+        ctx.filler_played = True
+        ctx.player.play(PhraseKey.FILLER)
+    return await task
+
+
+def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms: float) -> Any:
+    if not reply.ok or reply.result is None:
+        assert reply.error is not None  # ToolReply guarantees exactly one outcome
+        business = _BUSINESS_ERRORS.get(reply.error.code)
+        result = _failed(ctx, request, elapsed_ms, reply.error.code, reply.error.retryable, speak=business is None)
+        if business is not None:
+            raise ToolError(business)
+        return result
+    ctx.audit.emit(
+        ToolCompleted(tool=request.tool, tool_call_id=request.tool_call_id, duration_ms=elapsed_ms, result=reply.result)
+    )
+    _latency(ctx, request.tool, elapsed_ms, "ok")
+    if isinstance(reply.result, CheckAvailabilityResult) and not reply.result.slots:
+        _play_guarded(ctx, PhraseKey.NO_AVAILABILITY, Guardrail.NO_AVAILABILITY_PHRASE)
+        return ToolResult(json.dumps({"slots": [], "note": PHRASE_PLAYED}, ensure_ascii=False), reply_required=False)
+    return reply.result.model_dump_json()
+
+
+def _failed(
+    ctx: CallContext,
+    request: ToolRequest,
+    elapsed_ms: float,
+    code: ToolErrorCode,
+    retryable: bool,
+    *,
+    speak: bool = True,
+) -> ToolResult:
+    ctx.audit.emit(
+        ToolFailed(
+            tool=request.tool, tool_call_id=request.tool_call_id, duration_ms=elapsed_ms, code=code, retryable=retryable
+        )
+    )
+    _latency(ctx, request.tool, elapsed_ms, code.value)
+    if speak:
+        _play_guarded(ctx, PhraseKey.TOOL_FAILURE, Guardrail.TOOL_FAILURE_PHRASE)
+    return ToolResult(
+        json.dumps({"error": code.value, "note": PHRASE_PLAYED, "confirmed": False}), reply_required=False
+    )
+
+
+def _latency(ctx: CallContext, tool: ToolName, elapsed_ms: float, outcome: str) -> None:
+    ctx.metrics.tool(tool, elapsed_ms, outcome)
+    ctx.audit.emit(LatencyMetric(metric=LatencyMetricName.TOOL_ROUND_TRIP, value_ms=elapsed_ms, tool=tool))
+
+
+def _play_guarded(ctx: CallContext, key: PhraseKey, guardrail: Guardrail) -> None:
+    ctx.player.play(key)
+    ctx.audit.emit(GuardrailTriggered(guardrail=guardrail, rule=key.value))

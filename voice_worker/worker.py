@@ -1,0 +1,95 @@
+"""The LiveKit worker: prewarm loads settings, clinic and phrase audio; each job is one call."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from livekit import rtc
+from livekit.agents import JobContext, JobProcess, WorkerOptions
+
+from camille.bus import connect
+from camille.clinic import load_clinic
+from contracts.audit import CallEndReason, Channel
+from voice_worker.bootstrap import build_call, load_phrases
+from voice_worker.greeting import GreetingGate
+from voice_worker.settings import VoiceWorkerSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEV_NATS_URL = "nats://127.0.0.1:4222"
+
+
+class RoomCallControl:
+    """Call control on a LiveKit room: cold SIP transfer, or delete the room (ends the call for everyone)."""
+
+    def __init__(self, job: JobContext) -> None:
+        self._job = job
+        self.caller: rtc.RemoteParticipant | None = None
+
+    async def transfer(self, to: str) -> None:
+        if self.caller is None or self.caller.kind != rtc.ParticipantKind.PARTICIPANT_KIND_SIP:
+            raise RuntimeError("no SIP caller to transfer")
+        await self._job.transfer_sip_participant(self.caller, to)
+
+    async def hang_up(self) -> None:
+        await self._job.delete_room()
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Once per worker process: refuse to start on a bad configuration or a missing phrase."""
+    settings = VoiceWorkerSettings()
+    clinic = load_clinic(settings.clinic_file)
+    proc.userdata.update(settings=settings, clinic=clinic, phrasebook=load_phrases(settings, clinic))
+
+
+async def entrypoint(job: JobContext) -> None:
+    settings: VoiceWorkerSettings = job.proc.userdata["settings"]
+    nc = await connect(settings.nats_url or DEFAULT_DEV_NATS_URL, name=f"voice-worker-{job.job.id}")
+    control = RoomCallControl(job)
+    call = build_call(
+        settings, job.proc.userdata["clinic"], job.proc.userdata["phrasebook"], nc=nc, call_control=control
+    )
+    call.ctx.audit.start()
+
+    async def shutdown(reason: str) -> None:
+        await call.supervisor.end_call(_end_reason(reason), hang_up=False)
+        await nc.drain()
+
+    job.add_shutdown_callback(shutdown)
+    gate = GreetingGate(settings.identity_hash_key.get_secret_value().encode())
+
+    def on_join(participant: rtc.RemoteParticipant) -> None:
+        decision = gate.on_participant_joined(participant.identity, participant.kind, time.monotonic())
+        if decision is None:
+            return
+        control.caller = participant
+        log.info(
+            "greeting triggered",
+            extra={"call_id": call.ctx.call_id, "at": time.time(), "participant": decision.participant_hash[:16]},
+        )
+        sip = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+        call.supervisor.call_started(Channel.SIP if sip else Channel.WEB, decision.participant_hash)
+        call.supervisor.greet(decision.joined_at, settings.greeting_delay_ms / 1000)
+
+    await job.connect()
+    await call.session.start(call.agent, room=job.room)
+    job.room.on("participant_connected", on_join)
+    for participant in list(job.room.remote_participants.values()):
+        on_join(participant)
+
+
+def _end_reason(reason: str) -> CallEndReason:
+    return CallEndReason.CALLER_HUNG_UP if "disconnect" in reason.lower() else CallEndReason.WORKER_SHUTDOWN
+
+
+def worker_options(settings: VoiceWorkerSettings) -> WorkerOptions:
+    return WorkerOptions(
+        entrypoint_fnc=entrypoint,
+        prewarm_fnc=prewarm,
+        agent_name=settings.agent_name,
+        drain_timeout=settings.drain_timeout_s,
+        ws_url=settings.livekit_url,
+        api_key=settings.livekit_api_key.get_secret_value() if settings.livekit_api_key else None,
+        api_secret=settings.livekit_api_secret.get_secret_value() if settings.livekit_api_secret else None,
+    )
