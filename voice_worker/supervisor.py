@@ -59,6 +59,7 @@ class CallSupervisor:
         self._user_stopped_at: float | None = None
         self._agent_state = "initializing"
         self.end_reason: CallEndReason | None = None
+        self._fatal_seen = False
         self.ended = asyncio.Event()
 
     # --- wiring ---------------------------------------------------------------------------------------------
@@ -134,8 +135,9 @@ class CallSupervisor:
             ev.speech_handle.interrupt(force=True)
 
     def _on_error(self, ev: ErrorEvent) -> None:
-        if getattr(ev.error, "recoverable", True) or self.ctx.ended:
+        if getattr(ev.error, "recoverable", True) or self.ctx.ended or self._fatal_seen:
             return
+        self._fatal_seen = True
         label = getattr(ev.error, "label", None) or type(ev.error).__name__
         log.error("fatal realtime error", extra={"call_id": self.ctx.call_id, "label": str(label)[:80]})
         self.ctx.audit.alert(AlertKind.REALTIME_FATAL, category=str(label)[:40])

@@ -1,0 +1,210 @@
+"""The call supervisor driven by LiveKit session events, with honest fakes of our own ports."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+
+import pytest
+from livekit.agents.llm import ChatMessage, RealtimeModelError
+from livekit.agents.voice.events import (
+    AgentStateChangedEvent,
+    ConversationItemAddedEvent,
+    ErrorEvent,
+    UserInputTranscribedEvent,
+    UserStateChangedEvent,
+)
+
+from camille.clinic import load_clinic
+from camille.settings import SHIPPED_CLINIC_FILE
+from contracts.alerts import Alert, AlertKind
+from contracts.audit import AuditEvent, CallEndReason
+from contracts.clinic import ClinicProfile, EmergencyPolicy, PhraseKey
+from voice_worker.audit import AuditPublisher
+from voice_worker.call import CallContext
+from voice_worker.metrics import CallMetrics
+from voice_worker.supervisor import CallSupervisor
+
+NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
+
+
+class Played:
+    def __init__(self, complete: bool) -> None:
+        self.complete = complete
+
+    async def wait(self, timeout_s: float) -> bool:
+        await asyncio.sleep(0)
+        return self.complete
+
+
+class RecordingPlayer:
+    """Fake PhrasePlayer: records (phrase, interrupt); the first `cut` plays report an interruption."""
+
+    def __init__(self, cut: int = 0) -> None:
+        self.calls: list[tuple[PhraseKey, bool]] = []
+        self.cut = cut
+
+    def play(self, key: PhraseKey, *, interrupt: bool = False) -> Played:
+        self.calls.append((key, interrupt))
+        complete = self.cut <= 0
+        self.cut -= 1
+        return Played(complete)
+
+
+class RecordingCallControl:
+    def __init__(self, fail_transfer: bool = False) -> None:
+        self.actions: list[str] = []
+        self.fail_transfer = fail_transfer
+
+    async def transfer(self, to: str) -> None:
+        if self.fail_transfer:
+            raise RuntimeError("refused")
+        self.actions.append(f"transfer:{to}")
+
+    async def hang_up(self) -> None:
+        self.actions.append("hang_up")
+
+
+class MemoryAuditTransport:
+    def __init__(self) -> None:
+        self.events: list[AuditEvent] = []
+        self.alerts: list[Alert] = []
+
+    async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
+        self.events.append(AuditEvent.model_validate_json(data))
+
+    async def publish_alert(self, subject: str, data: bytes) -> None:
+        self.alerts.append(Alert.model_validate_json(data))
+
+
+def build(
+    clinic: ClinicProfile | None = None, *, cut: int = 0, fail_transfer: bool = False
+) -> tuple[CallSupervisor, RecordingPlayer, RecordingCallControl, MemoryAuditTransport]:
+    transport, player, control = MemoryAuditTransport(), RecordingPlayer(cut), RecordingCallControl(fail_transfer)
+    ctx = CallContext(
+        call_id="call-9",
+        clinic=clinic or load_clinic(SHIPPED_CLINIC_FILE),
+        gateway=None,  # type: ignore[arg-type]  # the supervisor never calls tools
+        audit=AuditPublisher(transport, "call-9", buffer_size=100),
+        player=player,
+        call_control=control,
+        metrics=CallMetrics(),
+        clock=lambda: NOW,
+    )
+    ctx.audit.start()
+    return CallSupervisor(ctx, flush_timeout_s=2.0), player, control, transport
+
+
+async def test_emergency_in_a_partial_transcript_interrupts_and_hangs_up() -> None:
+    """A partial transcript with an emergency plays the emergency phrase over everything, once, then hangs up."""
+    supervisor, player, control, transport = build()
+    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="mon mari a une douleur", is_final=False))
+    supervisor._on_user_transcript(
+        UserInputTranscribedEvent(transcript="mon mari a une douleur dans la poitrine et", is_final=False)
+    )
+    supervisor._on_user_transcript(
+        UserInputTranscribedEvent(transcript="mon mari a une douleur dans la poitrine et il transpire", is_final=True)
+    )
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert player.calls == [(PhraseKey.EMERGENCY, True)]
+    assert control.actions == ["hang_up"]
+    kinds = [e.kind for e in transport.events]
+    assert kinds == ["emergency_detected", "transcript_segment", "call_ended"]
+    emergency = transport.events[0].payload
+    assert emergency.category == "chest_pain" and emergency.action == "hangup"  # type: ignore[union-attr]
+    assert transport.events[-1].payload.reason == CallEndReason.EMERGENCY_HANGUP  # type: ignore[union-attr]
+    assert [(a.kind, a.category) for a in transport.alerts] == [(AlertKind.EMERGENCY, "chest_pain")]
+
+
+async def test_emergency_transfer_replays_an_interrupted_phrase() -> None:
+    """With a transfer policy, a phrase cut off by the caller is said again, then the SIP caller is transferred."""
+    clinic = load_clinic(SHIPPED_CLINIC_FILE).model_copy(
+        update={"emergency": EmergencyPolicy(action="transfer", transfer_to="tel:+41445550000")}
+    )
+    supervisor, player, control, transport = build(clinic, cut=1)
+    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="il ne respire plus", is_final=False))
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert player.calls == [(PhraseKey.EMERGENCY, True), (PhraseKey.EMERGENCY, True)]
+    assert control.actions == ["transfer:tel:+41445550000"]
+    assert transport.events[-1].payload.reason == CallEndReason.EMERGENCY_TRANSFER  # type: ignore[union-attr]
+
+
+async def test_failed_transfer_falls_back_to_hang_up() -> None:
+    """A transfer that fails still ends the call."""
+    clinic = load_clinic(SHIPPED_CLINIC_FILE).model_copy(
+        update={"emergency": EmergencyPolicy(action="transfer", transfer_to="tel:+41445550000")}
+    )
+    supervisor, _, control, transport = build(clinic, fail_transfer=True)
+    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="elle a perdu connaissance", is_final=True))
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert control.actions == ["hang_up"]
+    assert transport.events[-1].payload.reason == CallEndReason.EMERGENCY_HANGUP  # type: ignore[union-attr]
+
+
+async def test_past_history_is_not_an_emergency() -> None:
+    """A past event in a booking request raises nothing and is audited as a transcript."""
+    supervisor, player, control, transport = build()
+    supervisor._on_user_transcript(
+        UserInputTranscribedEvent(transcript="il y a deux ans j'ai fait un AVC, je voudrais un suivi", is_final=True)
+    )
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == [] and control.actions == []
+    assert [e.kind for e in transport.events] == ["transcript_segment", "call_ended"]
+
+
+async def test_fatal_realtime_error_plays_technical_phrase_and_ends() -> None:
+    """A non-recoverable realtime error plays the technical-failure phrase, hangs up and audits the reason."""
+    supervisor, player, control, transport = build()
+    error = RealtimeModelError(timestamp=time.time(), label="openai", error=RuntimeError("401"), recoverable=False)
+    supervisor._on_error(ErrorEvent(error=error, source=None))
+    supervisor._on_error(ErrorEvent(error=error, source=None))
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert player.calls == [(PhraseKey.TECHNICAL_FAILURE, True)]
+    assert control.actions == ["hang_up"]
+    assert transport.events[-1].payload.reason == CallEndReason.REALTIME_FATAL  # type: ignore[union-attr]
+    assert [a.kind for a in transport.alerts] == [AlertKind.REALTIME_FATAL]
+
+
+async def test_recoverable_error_changes_nothing() -> None:
+    """A recoverable error neither plays a phrase nor ends the call."""
+    supervisor, player, control, _ = build()
+    error = RealtimeModelError(timestamp=time.time(), label="openai", error=RuntimeError("x"), recoverable=True)
+    supervisor._on_error(ErrorEvent(error=error, source=None))
+    await asyncio.sleep(0.05)
+    assert player.calls == [] and control.actions == [] and not supervisor.ended.is_set()
+
+
+async def test_agent_medical_advice_is_flagged() -> None:
+    """The agent's own words giving a dose are audited as a medical_advice guardrail, with the rule name."""
+    supervisor, _, _, transport = build()
+    message = ChatMessage(role="assistant", content=["Prenez 1000 mg de paracétamol."])
+    supervisor._on_item_added(ConversationItemAddedEvent(item=message))
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    guardrail = next(e.payload for e in transport.events if e.kind == "guardrail_triggered")
+    assert (guardrail.guardrail, guardrail.rule) == ("medical_advice", "dose")  # type: ignore[union-attr]
+
+
+async def test_greeting_latency_and_barge_in_are_measured() -> None:
+    """Join -> first agent audio is the greeting latency; caller speech over Camille counts a barge-in."""
+    supervisor, player, _, transport = build()
+    supervisor.greet(time.monotonic())
+    await asyncio.sleep(0)
+    supervisor._on_agent_state(AgentStateChangedEvent(old_state="listening", new_state="speaking"))
+    supervisor._on_user_state(UserStateChangedEvent(old_state="listening", new_state="speaking"))
+    supervisor._on_user_state(UserStateChangedEvent(old_state="speaking", new_state="listening"))
+    supervisor._on_agent_state(AgentStateChangedEvent(old_state="listening", new_state="speaking"))
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    metrics = supervisor.ctx.metrics
+    assert player.calls == [(PhraseKey.GREETING, False)]
+    assert metrics.greeting_ms is not None and len(metrics.response_ms) == 1 and metrics.barge_ins == 1
+    assert "greeting_played" in [e.kind for e in transport.events]
+
+
+@pytest.mark.parametrize("kind", ["call_ended"])
+async def test_end_call_is_idempotent(kind: str) -> None:
+    """Ending twice audits one end and hangs up once."""
+    supervisor, _, control, transport = build()
+    await supervisor.end_call(CallEndReason.AGENT_ENDED)
+    await supervisor.end_call(CallEndReason.ERROR)
+    assert [e.kind for e in transport.events] == [kind] and control.actions == ["hang_up"]
