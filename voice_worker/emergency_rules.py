@@ -51,16 +51,27 @@ _CAN_NOT: Final = (
     r"|pouvait|pouvons|peuvent) (?:plus|pas|presque plus|plus du tout|pas du tout|pas bien|plus bien)(?: a)?"
 )
 _PREGNANT: Final = (
-    r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|attends? un bebe|attend un enfant"
+    r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|attends? (?:un|des) (?:bebes?|enfant"
+    r"|jumeaux|jumelles)"
     r"|future maman|accouche|accouchement)"
 )
 _LOSING_BLOOD: Final = r"(?:perd|perds|perdu|perdait) (?:beaucoup |enormement |trop |plein )?(?:de|du) sang"
+_ALLERGEN: Final = (
+    r"(?:allergi\w*|piqu\w*|abeilles?|guepes?|frelons?|arachides?|cacahuetes?|noix|noisettes?|crevettes?"
+    r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?)"
+)
+_ALLERGIC_SIGN: Final = (
+    rf"(?:respir\w* (?:plus|mal|pas|fort|difficilement)|{_CAN_NOT} (?:respirer|avaler)|(?:du )?mal a (?:respirer"
+    rf"|avaler)"
+    r"|etouff\w*|malaise|avaler sa salive|gorge qui (?:gratte|serre|brule|pique|se ferme)|(?:boutons|plaques) partout"
+    r"|urticaire (?:geante|partout|generalisee)|gonfle de partout|tout gonfle|toute gonflee)"
+)
 _FEVER: Final = r"(?:fievre|temperature|brulante?|\b(?:38|39|40|41) (?:\d )?(?:degres|de fievre)?)"
 _DRUGS: Final = _any(
     r"medicaments?", r"medocs?", r"comprimes?", r"cachets?", r"pilules?", r"gelules?", r"somniferes?",
     r"anxiolytiques?", r"antidepresseurs?", r"calmants?", r"doliprane", r"dafalgan", r"efferalgan",
     r"paracetamol", r"ibuprofene", r"advil", r"xanax", r"lexomil", r"temesta", r"stilnox", r"tramadol",
-    r"morphine", r"methadone", r"insuline", r"antidouleurs?", r"neuroleptiques?",
+    r"morphine", r"methadone", r"insuline", r"antidouleurs?", r"neuroleptiques?", r"sirop",
 )  # fmt: skip
 _TOXICS: Final = _any(
     r"javel", r"eau de javel", r"detergents?", r"lessive", r"capsules? de lessive", r"dosettes? de lessive",
@@ -70,7 +81,7 @@ _TOXICS: Final = _any(
     r"mort aux rats", r"insecticide", r"pesticide", r"desherbant", r"piles?(?: bouton)?", r"aimants?",
     r"champignons? (?:sauvages?|toxiques?|ramasses|cueillis|veneneux|de la foret|du jardin)", r"poison",
     r"quelque chose de toxique", r"dissolvant", r"e liquide", r"huiles? essentielles?", r"baies? toxiques?",
-    r"plantes? toxiques?", r"du gaz",
+    r"plantes? toxiques?", r"du gaz", r"liquide (?:vaisselle|de refroidissement|lave glace|de frein)", r"lave glace",
 )  # fmt: skip
 
 # The most specific causes come first: "allergique ... je respire mal" is anaphylaxis before it is not_breathing.
@@ -82,7 +93,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "airway_swelling",
-            r"\b(?:gorge|langue|levres?|visage|bouche|glotte|figure|trachee)(?: \w+){0,3} (?:gonfl\w*|enfl\w*"
+            r"\b(?:gorge|langue|levres?|visage|bouche|glotte|figure|trachee|tete)(?: \w+){0,5} (?:gonfl\w*|enfl\w*"
             r"|se ferme|se referme|se serre|se bouche)\b"
             r"|\b(?:gonfl\w*|enfl\w*)(?: \w+){0,3} (?:gorge|langue|levres|visage|figure)\b",
             state=True,
@@ -92,13 +103,12 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "allergic_severe",
             r"\b(?:reaction|crise|choc) allergique(?: \w+){0,2} (?:grave|severe|violente|forte|importante|serieuse"
             r"|enorme|massive)|\b(?:grave|grosse|forte|violente|severe|enorme|importante|serieuse) (?:reaction|crise)"
-            r" allergique|\ballergi\w*(?: \w+){0,8} (?:respire (?:plus|mal|pas)|gonfl\w*|enfl\w*|etouff\w*|malaise"
-            rf"|{_CAN_NOT} respirer|mal a respirer)"
+            rf" allergique|\b{_ALLERGEN}\b.{{0,100}}\b{_ALLERGIC_SIGN}|\b{_ALLERGIC_SIGN}.{{0,60}}\b{_ALLERGEN}\b"
             r"|\b(?:fait|fais|faire|donne|utilise|injecte|pique|piquer|mis|mets|planter) (?:l |son |mon |sa |ma |un"
             r" |une |le )?(?:epipen|anapen|jext|emerade|stylo d adrenaline|injection d adrenaline|adrenaline)\b"
             r"|\b(?:allerg\w*|piqu\w*|abeille|guepe|frelon|arachides?|cacahuetes?)\b.{0,80}\b(?:fait|fais|faire|en)"
             r" (?:un )?choc\b",
-            unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollen|foin|test|tests)\b",
+            unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollen|foin|test|tests|moustiques?|angine)\b",
         ),
     ),
     "poisoning_overdose": (
@@ -113,13 +123,15 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\b(?:avale|avalee|avaler|bu|mange|mangee|ingere|ingurgite|croque)"
             r" (?:des|du|de la|plein de|tous? (?:les|ses|mes)|toutes? (?:les|ses|mes)|une boite|la boite|une plaquette"
             rf"|la plaquette|un flacon|la moitie|un tube|\d+|plusieurs){_gap(2)} (?:de |d )?{_DRUGS}\b"
-            r"|\b(?:pris|prise|avale|avalee|ingere|ingurgite|bu) (?:trop|beaucoup trop|toute une|toute la|tout le"
+            r"|\b(?:pris|prise|avale|avalee|ingere|ingurgite|bu|injecte) (?:trop|beaucoup trop|toute une|toute la"
+            r"|tout le"
             r"|une boite entiere|la boite entiere|toute sa|toute ma|tous ses|tous mes|toutes ses|toutes mes"
             r"|une plaquette entiere|plusieurs boites|des dizaines|une dizaine|une vingtaine|[1-9]\d+|une poignee"
+            r"|beaucoup|un paquet|des tonnes|je sais pas combien|on sait pas combien|sais pas combien"
             rf"|plein|tout un|un tas){_gap(3)} (?:de |d )?(?:{_DRUGS}|boites?|plaquettes?|flacons?)\b"
             rf"|\b{_DRUGS}\b(?: \w+){{0,8}} en (?:a|ai|as|avait) (?:pris|avale|bu)(?: \w+){{0,2}} (?:trop|plein"
             r"|toute?s?|une boite|\d+)\b"
-            r"|\b(?:overdose|surdose|surdosage)\b|\bintoxi\w+|\bempoisonn\w+"
+            r"|\b(?:overdose|surdose|surdosage)\b|\b(?:fait|fais) une od\b|\bintoxi\w+|\bempoisonn\w+"
             r"|\bmonoxyde\b|\b(?:mordu|morsure|pique|piqure) (?:\w+ ){0,2}(?:vipere|serpent|scorpion)",
             state=True,
             unless=r"\b(?:alimentaire|nourriture|restaurant|fruits de mer|huitres)\b",
@@ -133,14 +145,18 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "wish_to_die",
             r"\b(?:veux|veut|voulais|voudrais|voudrait|envie de|envie d|pense a|penser a|pense serieusement a"
-            r"|prefere|prefererais|aimerais|aimerait|menace de|menace d)\b(?: (?!pas\b|jamais\b)\w+){0,2}"
-            r" (?:mourir|crever|disparaitre"
-            r"|en finir|plus vivre|plus etre la|(?:me|se) (?:tuer|supprimer|pendre|jeter|flinguer|foutre en l air"
-            r"|tirer une balle|defenestrer|ouvrir les veines))\b"
+            r"|prefere|prefererais|aimerais|aimerait|menace de|menace d|parle de|parle d)\b(?: (?!pas\b"
+            r"|jamais\b)\w+){0,2}"
+            r" (?:mourir|crever|disparaitre|en finir|plus vivre|plus etre la|(?:me|se) faire du mal"
+            r"|(?:me|se) (?:tuer|supprimer|pendre|jeter|flinguer|foutre en l air|tirer une balle|defenestrer"
+            r"|ouvrir les veines))\b(?! de\b| d\b| avec (?!la vie|tout\b|ma vie|sa vie))"
             r"|\b(?:(?:vais|allais) me|(?:va|allait) se) (?:tuer|supprimer|pendre|jeter|flinguer|foutre en l air"
             r"|tirer une balle|defenestrer|ouvrir les veines)\b(?! (?:a la tache|au travail|au boulot|a force))"
-            r"|\b(?:vais|va) en finir\b"
+            r"|\b(?:vais|va|pour) en finir\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
             r"|\b(?:plus|pas) (?:envie|la force|le gout|le courage) de vivre|\bveu[xt] plus vivre"
+            r"|\b(?:plus|pas|aucune)(?: de| d| aucune)? raisons? de vivre|\b(?:ne (?:jamais|plus)"
+            r"|plus jamais) me reveiller"
+            r"|\b(?:vais|va) sauter\b"
             r"|\bmarre de (?:la vie|vivre)|\ben finir avec (?:la vie|tout|ma vie|sa vie)"
             r"|\bmettre fin a (?:mes|ses|sa|ma) (?:jours|vie)|\bmieux (?:mort|morte|sans moi)\b"
             r"|\b(?:ouvert|taillade|entaille|coupe)\w* les veines|\bpasser a l acte|\blettre d adieu"
@@ -164,7 +180,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:perdu|perds|perd|perte) (?:les|des) eaux\b|\bpoche des eaux (?:a )?(?:rompu|percee|fissuree|cassee)"
             r"|\b(?:en train d|va|vais) accoucher\b(?: \w+){0,2} (?:maintenant|la|tout de suite|ici)"
             r"|\ben train d accoucher\b|\bbebe (?:arrive|sort|est en train de sortir)(?: maintenant| la| deja)"
-            r"|\b(?:vois|voit) (?:deja )?la tete\b",
+            r"|\b(?:vois|voit) (?:deja )?la tete\b|\bdecollement (?:du |de )?placent\w*|\bhematome retro placentaire",
         ),
         Rule(
             "pregnant_pain",
@@ -188,7 +204,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\byeux (?:qui se )?revuls\w*|\byeux (?:tournes|retournes|blancs)\b|\b(?:bave|ecume|mousse) (?:aux|a la)"
             r" (?:levres|bouche)|\bse (?:mord|mordu) la langue|\bmordu la langue|\bsecousses? (?:dans tout le corps"
             r"|de partout|dans les bras)|\braide et (?:tremble|secou\w*|bave)|\bmouvements? saccades?"
-            r"|\b(?:tremble|secoue|gigote) de (?:partout|tout son corps|tous ses membres)(?: \w+){0,5} (?:bave|repond"
+            r"|\bfait des secousses|\b(?:tremble|secoue|gigote) de (?:partout|tout son corps"
+            r"|tous ses membres)(?: \w+){0,5} (?:bave|repond"
             r"|reagit|yeux|raide)",
             state=True,
         ),
@@ -198,7 +215,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "stroke_named",
             r"(?<!\bles )(?<!\bdes )\b(?:avc|a v c|accident vasculaire(?: cerebral)?"
             r"|attaque cerebrale|hemorragie cerebrale"
-            r"|infarctus cerebral|ischemie cerebrale)\b"
+            r"|infarctus cerebral|ischemie cerebrale)\b|\b(?:fait|fais|faire|eu) un ait\b"
             r"|\b(?:fait|fais|faire|faisant|eu|a|avoir|c est|est) (?:une|un) (?:petite |grosse |sorte d )?attaque\b"
             r"(?! (?:de panique|d angoisse|de nerfs|de chien|de guepes?|d abeilles?|cardiaque))",
         ),
@@ -214,7 +231,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "limb_weakness",
             r"\b(?:bras|jambe|main|cote)(?: \w+){0,3} (?:ne repond plus|ne repond pas|repond plus|inerte"
-            r"|tout mou|toute molle|ne bouge plus|bouge plus|lourde? d un coup|ne tient plus|tombe tout seul)\b"
+            r"|tout mou|toute molle|ne bouge plus|bouge plus|lourde? d un coup|ne tient plus|tombe tout seul"
+            r"|paralysee?s?)\b|\bplus de force dans (?:le|la|son|sa|mon|ma) (?:bras|jambe|main)"
+            r"|\bperdu l usage (?:de|du|d)"
             rf"|\b{_CAN_NOT} (?:bouger|lever|soulever|sentir|tenir)"
             rf" (?:le|la|son|sa|mon|ma|les|ses|un) (?:bras|jambe|main|cote)"
             r"|\b(?:ne )?sent plus (?:son|sa|mon|ma|le|la|ses|mes) (?:bras|jambe|main|visage|cote)"
@@ -231,7 +250,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:parle|articule|cause) (?:plus|bizarrement|de travers|n importe comment|tout bizarre|bizarre"
             r"|plus normalement|plus correctement|avec difficulte)\b(?! (?:fort|vite|lentement|doucement|que|qu|de|d))"
             r"|\btrouve (?:plus|pas) (?:ses|mes) mots|\bmots (?:qui )?(?:ne )?sortent (?:pas|plus)|\bbafouill\w*"
-            r"|\b(?:trouble|troubles) (?:de la parole|du langage|de l elocution)|\bdu mal a parler\b"
+            r"|\bdu mal a parler\b"
             r"|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)|\bincoherente?s?\b",
             state=True,
             unless=r"\b(?:francais|anglais|langue etrangere|timide|begaie)\b",
@@ -241,7 +260,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\b(?:mal de (?:tete|crane)|migraine|cephalee)s?(?: \w+){0,4} (?:brutale?|violente?|atroce|terrible"
             r"|insupportable|horrible|foudroyante?|d un coup|soudaine?|explos\w*|jamais eu|comme jamais)\b"
             r"|\b(?:pire|violent|atroce|terrible|horrible) (?:\w+ ){0,2}(?:mal de (?:tete|crane)|migraine)"
-            r"|\b(?:vois|voit|voyons) (?:plus rien|plus d un oeil|plus de l oeil|double d un coup)"
+            r"|\b(?:vois|voit|voyons) (?:plus rien|plus d un oeil|plus de l oeil|(?:double|trouble|flou) d un coup)"
             r"|\b(?:perdu|perd|perds) la vue\b|\bvision (?:double|trouble|floue) (?:d un coup|soudaine|brutale)",
             state=True,
         ),
@@ -249,9 +268,10 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
     "chest_pain": (
         Rule(
             "chest_pain",
-            r"\b(?:mal|douleurs?|douloureu\w+|plaint|plaignait|lance|elance\w*|serrement|serre|oppression|oppresse|pression|brulures?|brule|ecrase"
+            r"\b(?:mal|douleurs?|douloureu\w+|plaint|plaignait|barre|lourdeur|gene|crampe|coup de couteau|decharge"
+            r"|lance|elance\w*|serrement|serre|oppression|oppresse|pression|brulures?|brule|ecrase"
             r"|ecrasement|etau|points?|pointe|coup de poignard|compression|comprime|poids)\b"
-            rf"{_gap(6)} (?:poitrine|thorax|sternum|cage thoracique|poitrail|niveau du coeur)\b"
+            rf"{_gap(6)} (?:poitrine|thorax|torse|sternum|cage thoracique|poitrail|niveau du coeur)\b"
             rf"|\b(?:poitrine|thorax|sternum){_gap(3)} (?:me |m )?"
             r"(?:fait (?:tres |super |vraiment |trop |hyper |tellement )?mal|fait souffrir|serre|serree"
             r"|brule|oppresse|comprime|ecrase|douloureuse|qui fait mal|explose)"
@@ -287,14 +307,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "child_breathing",
             rf"\b{_CHILD}\b(?: \w+){{0,8}} (?:respire (?:tres |trop )?vite|respire (?:fort|en creusant|avec le ventre)"
-            r"|creuse (?:sous )?(?:les|ses) cotes|cotes qui se creusent|tirage|narines qui battent|(?:siffle|grogne)"
+            r"|creuse (?:sous )?(?:les|ses) cotes|cotes qui se creusent|tirage|narines qui (?:battent|bougent"
+            r"|s ecartent)|(?:siffle|grogne)"
             r" en respirant)\b",
             state=True,
         ),
         Rule(
             "meningitis_signs",
             r"\bpurpura\b|\btaches? (?:violettes?|violacees?|pourpres?|rouge fonce|noires?)\b"
-            r"|\b(?:taches?|boutons?) (?:\w+ ){0,3}qui (?:ne )?(?:s effacent|partent|disparaissent|s en vont) pas"
+            r"|\bboutons? (?:violets?|violaces?|pourpres?)\b|\b(?:taches?"
+            r"|boutons?) (?:\w+ ){0,3}qui (?:ne )?(?:s effacent|partent|disparaissent|s en vont) pas"
             rf"|\b(?:nuque raide|raideur (?:de|dans) la nuque|{_CAN_NOT}"
             rf" (?:plier|baisser|bouger) (?:la|le|sa) (?:nuque|cou|tete))"
             rf"(?=.{{0,120}}{_FEVER})|{_FEVER}.{{0,120}}\b(?:nuque raide|raideur (?:de|dans) la nuque)\b"
@@ -329,7 +351,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
     "not_breathing": (
         Rule(
             "breath_stopped",
-            r"\brespir(?:e|ent|ait|aient) (?:plus|pas|presque plus|quasiment plus|quasi plus|pratiquement plus"
+            r"\brespir(?:e|ent|ait|aient) (?:de plus en plus |vraiment |super |tres )?(?:plus|pas|presque plus"
+            r"|quasiment plus|quasi plus|pratiquement plus"
             r"|presque pas|pas bien|plus bien|mal|tres mal|difficilement|tres difficilement|avec difficulte"
             r"|bizarrement|tres bizarrement|de travers)\b"
             r"(?! (?:vite|fort|facilement|lentement|calmement|doucement|profondement|mieux|que|qu|normalement"
@@ -343,7 +366,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             rf"\b{_CAN_NOT} (?:respirer|reprendre (?:son|mon|sa|ma|leur) (?:souffle|respiration)|avaler sa salive)"
             r"|\b(?:du|de) mal (?:a|pour) respirer|\bdifficultes? (?:a|pour) respirer|\bdetresse respiratoire"
             r"|\bdifficultes? respiratoires?|\bmanque (?:d air|d oxygene)|\bsuffo(?:que|quent|cation|quer|quait)"
-            r"|\basphyxi\w*|\bsouffle coupe|\bplus de souffle|\b(?:bloque|coupe) (?:la|sa|ma) respiration"
+            r"|\basphyxi\w*|\bhalet\w*|\bcherche (?:son|de l|sa) (?:air|souffle|respiration)|\bsouffle coupe"
+            r"|\bplus de souffle|\b(?:bloque|coupe) (?:la|sa|ma) respiration"
             r"|\brespiration (?:difficile|bloquee|coupee|sifflante|bruyante|saccadee|tres rapide|arretee)",
             state=True,
             unless=r"\bnez\b|\brhume|enrhume|\beffort|escaliers?|quand je (?:cours|monte|marche)|\bsport",
@@ -370,7 +394,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "cardiac_arrest",
             r"\barret (?:cardiaque|cardio respiratoire|respiratoire|du coeur)|\b(?:coeur|pouls)(?: ne| n)? bat"
             r" (?:plus|pas|presque plus)|\b(?:pas|plus) de pouls\b|\b(?:sens|sent|trouve) (?:plus|pas) (?:son|le) pouls"
-            r"|\bcoeur s (?:est )?arret\w*|\bnoy(?:e|ee|ade)\b|\bmassage cardiaque|\bbouche a bouche|\bdefibrillateur",
+            r"|\bcoeur s (?:est )?arret\w*|\b(?:fait|fais|faire) un arret\b(?! de| maladie)|\bnoy(?:e|ee|ade)\b"
+            r"|\bmassage cardiaque|\bbouche a bouche|\bdefibrillateur",
             negatable=False,
             state=True,
             unless=r"formation|\bcours\b|secourisme|apprendre",
@@ -387,12 +412,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "lost_consciousness",
             r"\b(?:perdu|perd|perds|perdre|perte de|perdant|perdait) (?:la )?(?:connaissance|conscience)\b"
-            r"|\bsyncope\b|\bevanou\w+|\bdans les pommes\b|\btourne de l oeil\b|\btombee? faible"
+            r"|\bsyncope\b|\bevanou\w+|\bdans les (?:pommes|vapes)\b|\btourne de l oeil\b|\btombee? faible"
+            r"|\b(?:pas|plus|toujours pas|jamais) (?:repris|reprend|reprendre|revenu|revenue) (?:connaissance"
+            r"|conscience"
+            r"|a (?:lui|elle))\b"
             r"|\bs (?:est )?(?:effondre|effondree|ecroule|ecroulee)\b(?! en (?:larmes|pleurs|sanglots))",
         ),
         Rule(
             "unconscious_state",
             r"\b(?:inconscient|inconsciente|inanime|inanimee|sans connaissance|dans le coma|en coma|comateu\w+)\b"
+            rf"|\b{_PERSON} est (?:tout |toute |completement )?(?:inerte|ko)\b"
             r"|\b(?:n est|est) (?:plus|pas) conscient\w*",
             negatable=False,
             state=True,
@@ -400,7 +429,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "not_waking",
-            r"(?<!\bme )(?<!\bm )\b(?:se )?reveill(?:e|ent|ait) (?:plus|pas|plus du tout|pas du tout)\b"
+            r"(?<!\bme )(?<!\bm )\b(?:se )?reveill(?:e|ent|ait) (?:plus|pas|plus du tout|pas du tout|presque pas"
+            r"|presque plus)\b"
             r"(?! (?:la nuit|le matin|pour|a l heure|en forme|facilement|avant|tot|tout seul|toute seule|au reveil))"
             rf"|\b{_CAN_NOT} (?:le |la |les |l )?reveiller\b|\bimpossible de (?:le |la |les |l )?reveiller"
             r"|\bdifficile a reveiller|\b(?:le|la|les|l) reveiller (?:pas|plus)",
@@ -434,7 +464,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "bleeding_heavy",
             r"\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?|perds? du sang|perdu du sang|perte de sang)\b"
             r"(?: \w+){0,4} (?:beaucoup|abondamment|enormement|a flots?|fort|tres fort|trop|sans arret|de partout"
-            r"|comme un boeuf|grave|abondants?|importants?|massifs?|massive|partout|encore et encore"
+            r"|comme un boeuf|a gros bouillons|comme une fontaine|grave|abondants?|importants?|massifs?|massive"
+            r"|partout|encore et encore"
             r"|continue)\b|\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?)\b(?: \w+){0,8} (?:ne |n )?s? ?arrete"
             r" (?:pas|plus)\b"
             r"|\b(?:n |ne )?(?:arrete|cesse|stoppe) (?:pas|plus) de saigner|\b(?:hemorragie|hemorragique)s?\b"
@@ -443,7 +474,11 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bplein de sang|\bmare de sang|\bbaign\w* dans (?:son|le) sang"
             r"|\b(?:perd|perdu|perds|perdait) (?:beaucoup|enormement|trop|plein) de sang"
             r"|\b(?:vomi|vomit|vomis|vomir|vomissait|crache|crachait|cracher|tousse) du sang"
-            r"|\b(?:coupure|plaie|entaille) (?:tres )?profonde"
+            r"|\b(?:coupure|plaie|entaille) (?:tres )?profonde|\b(?:grosse|grande|enorme|profonde) (?:plaie|coupure"
+            r"|blessure|entaille)|\bs est ouvert (?:le|la|l) (?:bras|jambe|cuisse|crane|ventre|gorge|poignet)"
+            r"|\bperd son sang|\bsaign\w* comme un (?:cochon|porc)"
+            r"|\b(?:arrive|arrivons|peux|peut|sais|sait) (?:pas|plus) a (?:arreter|stopper) (?:le saignement|le sang"
+            r"|l hemorragie|ca)"
             r"|\b(?:coupe|tranche|sectionne)\w* (?:\w+ ){0,2}(?:doigt|main"
             r"|bras|jambe|artere)\w*(?: \w+){0,3} (?:saigne|sang|os)|\bcoups? de couteau",
             state=True,
@@ -500,7 +535,8 @@ RECURRENCE: Final = (
 FOLLOW_UP: Final = (
     r"\b(?:suivi|(?:de|pour|en|du|un|une|au) controle|controles? (?:de|du|annuel)|renouvel\w*|ordonnance"
     r"|certificat|attestation|sequelles?|reeducation|kine\w*|bilan|compte rendu|dossier|resultats?|annuler"
-    r"|decaler|reporter|traitement (?:pour|contre|de|d)|vaccin\w*|echographie|mutuelle|arret de travail"
+    r"|decaler|reporter|traitement (?:pour|contre|de|d)|vaccin\w*|echographie|mutuelle|arret de travail|depistage"
+    r"|prevention|informations?"
     r"|arret maladie)\b"
 )
 
