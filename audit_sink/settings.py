@@ -2,8 +2,55 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+
 from camille.settings import CommonSettings
 
 
+def _given(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value().strip())
+
+
 class AuditSinkSettings(CommonSettings):
-    pass
+    audit_db_url: str | None = Field(
+        default=None,
+        description="postgresql://... or sqlite:///path. Unset: SQLite at <data_dir>/audit.sqlite3.",
+    )
+    audit_master_key: SecretStr | None = Field(
+        default=None,
+        description="Master keys as 'id:base64' (32 bytes), comma-separated, current first. Or use a key file.",
+    )
+    audit_index_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 key for keyed hashes (caller lookup, chain). Unset: derived from the oldest master key.",
+    )
+    audit_key_file: Path | None = Field(
+        default=None,
+        description="JSON key file (current id, master keys, index key). Unset in development: generated in data_dir.",
+    )
+    audit_stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas (3 in production).")
+    audit_stream_max_age_s: float = Field(default=7 * 24 * 3600, gt=0, description="How long the stream keeps events.")
+    audit_stream_max_bytes: int = Field(default=1 << 30, description="Stream size limit; new publishes fail past it.")
+    audit_duplicate_window_s: float = Field(default=120, gt=0, description="JetStream de-duplication window.")
+    audit_max_deliver: int = Field(default=5, ge=1, description="Deliveries before a message is dead-lettered.")
+    audit_ack_wait_s: float = Field(default=30, gt=0, description="Redelivery delay for an unacknowledged message.")
+    audit_batch_size: int = Field(default=256, ge=1, le=4096, description="Messages fetched and committed together.")
+    audit_retry_delay_s: float = Field(default=1.0, gt=0, description="Redelivery delay after a rejected message.")
+    audit_retention_days: int = Field(default=20 * 365, ge=1, description="Calls older than this are shredded.")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if not _given(self.audit_master_key) and self.audit_key_file is None:
+            problems.append(
+                "CAMILLE_AUDIT_MASTER_KEY or CAMILLE_AUDIT_KEY_FILE is required in production "
+                "(the generated development key is refused)"
+            )
+        return problems
+
+    def has_env_keys(self) -> bool:
+        return _given(self.audit_master_key)
+
+    def database_url(self) -> str:
+        return self.audit_db_url or f"sqlite:///{self.data_dir / 'audit.sqlite3'}"

@@ -1,0 +1,40 @@
+"""Re-publish stored events to NATS, decrypted, with their original message ids."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from nats.errors import NoRespondersError
+from nats.js.errors import NoStreamResponseError
+
+from audit_sink.store import AuditStore, CallShreddedError, StoredRecord
+from camille.bus import connected
+from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, audit_subject
+
+PUBLISH_TIMEOUT_S = 10
+
+
+async def replay_records(
+    store: AuditStore, records: Sequence[StoredRecord], nats_url: str, subject: str | None = None
+) -> tuple[int, int]:
+    """Publish each record's event; through JetStream when a stream holds the subject. Returns (sent, skipped)."""
+    sent = skipped = 0
+    async with connected(nats_url, name="audit-replay") as nc:
+        js = nc.jetstream(timeout=PUBLISH_TIMEOUT_S)
+        for record in records:
+            try:
+                event = await asyncio.to_thread(store.decrypt, record)
+            except CallShreddedError:
+                skipped += 1
+                continue
+            target = subject or audit_subject(event.call_id)
+            headers = {HEADER_MSG_ID: event.dedup_id, HEADER_CALL_ID: event.call_id}
+            data = event.model_dump_json().encode()
+            try:
+                await js.publish(target, data, headers=headers)
+            except (NoRespondersError, NoStreamResponseError):
+                await nc.publish(target, data, headers=headers)
+            sent += 1
+        await nc.flush(PUBLISH_TIMEOUT_S)
+    return sent, skipped

@@ -1,0 +1,187 @@
+"""The sink: a durable pull consumer that commits batches of audit events, then acknowledges them.
+
+Any number of sink processes share the durable consumer. A message is acknowledged only after the transaction that
+stores it has committed; a crash before that means redelivery, and the store ignores what it already holds. A
+message that cannot be stored is retried, then moved to the dead-letter subject after the maximum deliveries.
+A database outage is not the messages' fault: the batch is held and retried (its ack deadline kept alive) until the
+database is back, so no message is dead-lettered for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
+from pydantic import ValidationError
+
+from audit_sink.db import TRANSIENT_ERRORS
+from audit_sink.settings import AuditSinkSettings
+from audit_sink.store import AuditStore
+from audit_sink.stream import ensure_stream
+from contracts.audit import AuditEvent
+from contracts.subjects import AUDIT_CONSUMER, AUDIT_DEAD_LETTER, AUDIT_STREAM, AUDIT_WILDCARD, HEADER_MSG_ID
+
+log = logging.getLogger(__name__)
+
+JS_TIMEOUT_S = 10.0
+FETCH_TIMEOUT_S = 1.0
+BACKLOG_REPORT_S = 10.0
+MAX_OUTAGE_BACKOFF_S = 5.0
+HEADER_ORIGINAL_SUBJECT = "Camille-Original-Subject"
+HEADER_ORIGINAL_SEQ = "Camille-Original-Seq"
+HEADER_ERROR = "Camille-Error"
+
+
+@dataclass
+class SinkStats:
+    stored: int = 0
+    duplicates: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+    backlog: int | None = None
+
+
+class AuditSink:
+    def __init__(self, nc: NATS, store: AuditStore, settings: AuditSinkSettings) -> None:
+        self.nc = nc
+        self.store = store
+        self.settings = settings
+        self.stats = SinkStats()
+        self._js: JetStreamContext = nc.jetstream(timeout=JS_TIMEOUT_S)
+        self._sub: JetStreamContext.PullSubscription | None = None
+
+    async def start(self) -> None:
+        """Create or check the stream, then bind to the shared durable consumer."""
+        await ensure_stream(self._js, self.settings)
+        config = ConsumerConfig(
+            durable_name=AUDIT_CONSUMER,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            max_deliver=self.settings.audit_max_deliver,
+            ack_wait=self.settings.audit_ack_wait_s,
+            max_ack_pending=max(4 * self.settings.audit_batch_size, 1024),
+            filter_subject=AUDIT_WILDCARD,
+        )
+        self._sub = await self._js.pull_subscribe(
+            AUDIT_WILDCARD, durable=AUDIT_CONSUMER, stream=AUDIT_STREAM, config=config
+        )
+        backlog = await self.backlog()
+        log.info("audit sink consuming", extra={"backlog": backlog})
+        if backlog:
+            log.warning("audit backlog at start: %d events waiting", backlog)
+
+    async def backlog(self) -> int:
+        """Events in the stream not yet acknowledged by any sink (pending plus in flight)."""
+        info = await self._js.consumer_info(AUDIT_STREAM, AUDIT_CONSUMER)
+        self.stats.backlog = int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+        return self.stats.backlog
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self._sub is None:
+            await self.start()
+        assert self._sub is not None
+        reporter = asyncio.create_task(self._report_backlog(stop))
+        try:
+            while not stop.is_set():
+                try:
+                    messages = await self._sub.fetch(self.settings.audit_batch_size, timeout=FETCH_TIMEOUT_S)
+                except (NatsTimeoutError, TimeoutError):
+                    continue
+                await self.handle(messages, stop)
+        finally:
+            reporter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reporter
+
+    async def _report_backlog(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await asyncio.sleep(BACKLOG_REPORT_S)
+            try:
+                backlog = await self.backlog()
+            except Exception as exc:
+                log.warning("audit backlog unknown: %s", type(exc).__name__)
+                continue
+            if backlog:
+                log.info("audit backlog: %d events waiting", backlog)
+
+    async def handle(self, messages: list[Msg], stop: asyncio.Event | None = None) -> None:
+        """Parse, commit in one transaction, then acknowledge; reject what cannot be parsed or stored."""
+        parsed: list[tuple[Msg, AuditEvent]] = []
+        for msg in messages:
+            try:
+                parsed.append((msg, AuditEvent.model_validate_json(msg.data)))
+            except ValidationError as exc:
+                await self._reject(msg, f"invalid_event:{exc.errors()[0]['type']}")
+        if not parsed:
+            return
+        try:
+            committed = await self._commit([event for _, event in parsed], [msg for msg, _ in parsed], stop)
+        except Exception as exc:
+            log.warning("audit batch failed (%s): storing one by one", type(exc).__name__)
+            await self._one_by_one(parsed, stop)
+            return
+        if committed:
+            for msg, _ in parsed:
+                await msg.ack()
+
+    async def _commit(self, events: list[AuditEvent], messages: list[Msg], stop: asyncio.Event | None) -> bool:
+        """Store the batch; through a database outage, keep retrying. False if stopped before it committed."""
+        delay = 0.2
+        while True:
+            try:
+                result = await asyncio.to_thread(self.store.append, events)
+            except TRANSIENT_ERRORS as exc:
+                log.warning("audit database unavailable (%s): retrying in %.1f s", type(exc).__name__, delay)
+                for msg in messages:
+                    with contextlib.suppress(Exception):
+                        await msg.in_progress()
+                if stop is not None and stop.is_set():
+                    return False
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_OUTAGE_BACKOFF_S)
+                continue
+            self.stats.batches += 1
+            self.stats.stored += result.received - result.duplicates
+            self.stats.duplicates += result.duplicates
+            return True
+
+    async def _one_by_one(self, parsed: list[tuple[Msg, AuditEvent]], stop: asyncio.Event | None) -> None:
+        for msg, event in parsed:
+            try:
+                committed = await self._commit([event], [msg], stop)
+            except Exception as exc:
+                await self._reject(msg, f"store_failed:{type(exc).__name__}")
+                continue
+            if committed:
+                await msg.ack()
+
+    async def _reject(self, msg: Msg, error: str) -> None:
+        """Ask for a redelivery, or on the last delivery move the message to the dead-letter subject."""
+        meta = msg.metadata
+        if meta.num_delivered < self.settings.audit_max_deliver:
+            log.warning("audit message rejected (%s), stream seq %d, delivery %d", error, meta.sequence.stream,
+                        meta.num_delivered)  # fmt: skip
+            await msg.nak(delay=self.settings.audit_retry_delay_s)
+            return
+        headers = {
+            HEADER_ORIGINAL_SUBJECT: msg.subject,
+            HEADER_ORIGINAL_SEQ: str(meta.sequence.stream),
+            HEADER_ERROR: error,
+            HEADER_MSG_ID: f"{AUDIT_STREAM}:{meta.sequence.stream}",
+        }
+        try:
+            await self._js.publish(AUDIT_DEAD_LETTER, msg.data, headers=headers)
+        except Exception as exc:
+            log.error("dead-letter publish failed (%s): stream seq %d left unacknowledged", type(exc).__name__,
+                      meta.sequence.stream)  # fmt: skip
+            return
+        await msg.term()
+        self.stats.dead_lettered += 1
+        log.error("audit message dead-lettered (%s), stream seq %d", error, meta.sequence.stream)
