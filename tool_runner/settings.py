@@ -2,8 +2,38 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
 from camille.settings import CommonSettings
+
+SHIPPED_ROUTING_FILE = Path(__file__).parent / "tools.yaml"
 
 
 class ToolRunnerSettings(CommonSettings):
-    pass
+    routing_file: Path = Field(
+        default=SHIPPED_ROUTING_FILE,
+        description="Routing file (YAML): which backend answers each tool. The shipped one uses the reference API.",
+    )
+    reference_url: str = Field(
+        default="http://127.0.0.1:8765",
+        description="Base URL of the reference scheduling API; fills ${CAMILLE_REFERENCE_URL} in the routing file.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="Standard Webhooks signing secret (whsec_...). Unset in development: generated in the data dir.",
+    )
+    idempotency_bucket: str = Field(default="camille_tool_results", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    idempotency_retention_s: float = Field(default=24 * 3600, gt=0, description="How long a result is replayed.")
+    http_transport: Literal["aiohttp", "httpx"] = Field(
+        default="aiohttp", description="HTTP transport under httpx: aiohttp keeps p99 low under concurrency."
+    )
+    max_response_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook answers are errors.")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.webhook_secret is None:
+            problems.append("CAMILLE_WEBHOOK_SECRET is required in production (Standard Webhooks signing secret)")
+        return problems

@@ -1,0 +1,136 @@
+"""The tool runner's composition root: settings in, a running service out. The only place that reads the environment."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
+
+import httpx
+import nats.errors
+from faststream.nats import NatsBroker
+from nats.aio.client import Client as NATS
+from opentelemetry.metrics import MeterProvider
+from opentelemetry.trace import TracerProvider
+
+from camille.bus import connect
+from camille.clinic import load_clinic
+from camille.settings import ConfigurationError
+from contracts.subjects import tool_subject
+from contracts.tools import ToolName
+from tool_runner.backends import KINDS, WebhookBackend
+from tool_runner.idempotency import KvResultStore
+from tool_runner.routing import Routing, load_routing
+from tool_runner.runner import PROBE_HEADER, Clock, ToolRunner, utc_now
+from tool_runner.service import build_broker
+from tool_runner.settings import ToolRunnerSettings
+from tool_runner.signing import webhook_secret
+from tool_runner.telemetry import Telemetry
+
+WEBHOOK_SECRET_ENV = "CAMILLE_WEBHOOK_SECRET"
+
+
+@dataclass(frozen=True, slots=True)
+class RunningToolRunner:
+    runner: ToolRunner
+    broker: NatsBroker
+    routing: Routing
+    backends: Mapping[str, WebhookBackend]
+
+
+def http_client(transport: str, max_connections: int = 100) -> httpx.AsyncClient:
+    """One pooled client per backend. aiohttp underneath by default: httpx's own pool degrades at 50 in flight."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    if transport == "aiohttp":
+        from httpx_aiohttp import AiohttpTransport
+
+        return httpx.AsyncClient(transport=AiohttpTransport(limits=limits), trust_env=False)
+    return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(limits=limits), trust_env=False)
+
+
+def resolve_secrets(routing: Routing, environ: Mapping[str, str], known: Mapping[str, str]) -> dict[str, str]:
+    secrets: dict[str, str] = {}
+    missing = []
+    for name in sorted(routing.secret_env_names()):
+        value = known.get(name) or environ.get(name)
+        if value:
+            secrets[name] = value
+        else:
+            missing.append(name)
+    if missing:
+        raise ConfigurationError(f"the routing file needs these environment variables: {', '.join(missing)}")
+    return secrets
+
+
+def build_backends(
+    settings: ToolRunnerSettings, routing: Routing, secrets: Mapping[str, str], clients: dict[str, httpx.AsyncClient]
+) -> dict[str, WebhookBackend]:
+    backends = {}
+    for name, config in routing.backends.items():
+        clients[name] = http_client(settings.http_transport)
+        backends[name] = KINDS[config.kind](
+            name, config, routing.tools, secrets, clients[name], max_response_bytes=settings.max_response_bytes
+        )
+    return backends
+
+
+async def wait_until_answering(nc: NATS, timeout_s: float = 5.0) -> None:
+    """Probe every tool subject until this replica answers (the server can report no responders for a moment
+    after a subscription is made)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    for tool in ToolName:
+        while True:
+            try:
+                await nc.request(tool_subject(tool), b"", timeout=1.0, headers={PROBE_HEADER: "1"})
+                break
+            except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+                if asyncio.get_running_loop().time() > deadline:
+                    raise
+                await asyncio.sleep(0.01)
+
+
+@contextlib.asynccontextmanager
+async def tool_runner_running(
+    settings: ToolRunnerSettings,
+    nats_url: str,
+    *,
+    clock: Clock = utc_now,
+    environ: Mapping[str, str] | None = None,
+    tracer_provider: TracerProvider | None = None,
+    meter_provider: MeterProvider | None = None,
+) -> AsyncIterator[RunningToolRunner]:
+    """Start a tool-runner replica on `nats_url`; stop it (draining in-flight calls) on exit."""
+    environ = os.environ if environ is None else environ
+    clinic = load_clinic(settings.clinic_file)
+    routing = load_routing(settings.routing_file, {**environ, "CAMILLE_REFERENCE_URL": settings.reference_url})
+    known = {WEBHOOK_SECRET_ENV: webhook_secret(settings.webhook_secret, settings.data_dir)}
+    secrets = resolve_secrets(routing, environ, known)
+    clients: dict[str, httpx.AsyncClient] = {}
+    nc = await connect(nats_url, name="tool-runner")
+    try:
+        results = await KvResultStore.open(
+            nc.jetstream(), settings.idempotency_bucket, settings.idempotency_retention_s
+        )
+        backends = build_backends(settings, routing, secrets, clients)
+        runner = ToolRunner(
+            clinic=clinic,
+            backends={tool: backends[routing.tools[tool].backend] for tool in ToolName},
+            results=results,
+            telemetry=Telemetry.create(tracer_provider, meter_provider),
+            clock=clock,
+            max_reply_bytes=nc.max_payload,
+        )
+        broker = build_broker(nats_url, runner.handle)
+        await broker.start()
+        await wait_until_answering(nc)
+        try:
+            yield RunningToolRunner(runner=runner, broker=broker, routing=routing, backends=backends)
+        finally:
+            await broker.stop()
+    finally:
+        for client in clients.values():
+            await client.aclose()
+        with contextlib.suppress(Exception):
+            await nc.drain()

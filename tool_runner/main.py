@@ -1,0 +1,32 @@
+"""Running the tool runner as a process: settings from the environment, stop on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from camille import logs
+from camille.bus import nats_url_or_embedded
+from tool_runner.bootstrap import tool_runner_running
+from tool_runner.settings import ToolRunnerSettings
+
+log = logging.getLogger(__name__)
+
+
+async def wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve() -> None:
+    settings = ToolRunnerSettings()
+    logs.configure(settings.log_level)
+    with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
+        async with tool_runner_running(settings, nats_url):
+            log.info("tool runner ready", extra={"routing_file": str(settings.routing_file)})
+            await wait_for_stop_signal()
+            log.info("tool runner stopping: draining in-flight calls")

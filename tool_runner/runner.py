@@ -1,0 +1,180 @@
+"""The tool runner's logic: raw request bytes in, `ToolReply` bytes out, whatever the input.
+
+Validation (with the clinic's booking rules and an injected clock), the deadline, idempotency across replicas,
+then the backend routed for the tool. The FastStream subscribers in `service.py` only translate to and from NATS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from opentelemetry.trace import SpanKind, Status, StatusCode
+from pydantic import ValidationError
+
+from camille.tracing import extract_context
+from contracts.base import new_message_id
+from contracts.clinic import ClinicProfile
+from contracts.tools import ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
+from tool_runner.backends import Outcome, WebhookBackend
+from tool_runner.idempotency import ResultStore
+from tool_runner.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+UNKNOWN = "unknown"
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Outcomes worth replaying to a duplicate: the backend's final word. Transient failures are not stored, so a
+# retry with the same key runs again (and the backend's own Idempotency-Key handling keeps it single).
+STORED_CODES = frozenset({ToolErrorCode.SLOT_UNAVAILABLE, ToolErrorCode.NOT_FOUND, ToolErrorCode.INVALID_ARGUMENTS})
+WAIT_POLL_S = 0.02
+PROBE_HEADER = "Camille-Probe"  # readiness probes from this service's own composition root: answered empty
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _salvaged_ids(data: bytes) -> dict[str, str]:
+    try:
+        raw = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        raw = None
+    raw = raw if isinstance(raw, dict) else {}
+    ids = {}
+    for name, target in (("message_id", "request_id"), ("call_id", "call_id"), ("tool_call_id", "tool_call_id")):
+        value = raw.get(name)
+        ids[target] = value if isinstance(value, str) and _ID.match(value) else UNKNOWN
+    return ids
+
+
+def _field_of(error: Mapping[str, Any]) -> str | None:
+    loc = [str(part) for part in error.get("loc", ())]
+    if len(loc) >= 2 and loc[0] == "arguments" and loc[1] in {t.value for t in ToolName}:
+        del loc[1]  # the discriminated union's tag is not a field
+    return ".".join(loc)[:200] or None
+
+
+def invalid_reply(
+    tool: ToolName, data: bytes, exc: ValidationError | None, message: str = "", field: str | None = None
+) -> ToolReply:
+    if exc is not None:
+        first = exc.errors(include_input=False, include_url=False)[0]
+        field = _field_of(first)
+        message = f"{field or 'request'}: {first['msg']}"
+    failure = ToolFailure.of(ToolErrorCode.INVALID_ARGUMENTS, message[:300], field=field)
+    return ToolReply.failure(tool=tool, error=failure, **_salvaged_ids(data))
+
+
+class ToolRunner:
+    def __init__(
+        self,
+        *,
+        clinic: ClinicProfile,
+        backends: Mapping[ToolName, WebhookBackend],
+        results: ResultStore,
+        telemetry: Telemetry,
+        clock: Clock = utc_now,
+        max_reply_bytes: int = 1024 * 1024,
+    ) -> None:
+        self.clinic = clinic
+        self.backends = backends
+        self.results = results
+        self.telemetry = telemetry
+        self.clock = clock
+        self.max_reply_bytes = max_reply_bytes
+
+    async def handle(self, tool: ToolName, data: bytes, headers: Mapping[str, str] | None = None) -> bytes:
+        """Answer one request; never raises (a bug becomes an `internal` reply)."""
+        if headers and PROBE_HEADER in headers and not data:
+            return b""
+        started = time.perf_counter()
+        backend = self.backends[tool].name
+        attributes = {"camille.tool": tool.value, "camille.backend": backend}
+        self.telemetry.requests.add(1, attributes)
+        with self.telemetry.tracer.start_as_current_span(
+            f"tool {tool.value}", context=extract_context(headers), kind=SpanKind.CONSUMER, attributes=attributes
+        ) as span:
+            try:
+                reply = await self._answer(tool, data)
+            except Exception as exc:  # the service must outlive any bug; the type is logged, never the text
+                log.error("tool call failed unexpectedly", extra={"tool": tool.value, "error": type(exc).__name__})
+                failure = ToolFailure.of(ToolErrorCode.INTERNAL, f"internal error ({type(exc).__name__})")
+                reply = ToolReply.failure(tool=tool, error=failure, **_salvaged_ids(data))
+            encoded = reply.model_dump_json().encode()
+            if len(encoded) > self.max_reply_bytes:
+                failure = ToolFailure.of(ToolErrorCode.PAYLOAD_TOO_LARGE, "the reply exceeds the NATS payload limit")
+                reply = ToolReply.failure(
+                    request_id=reply.request_id,
+                    call_id=reply.call_id,
+                    tool_call_id=reply.tool_call_id,
+                    tool=tool,
+                    error=failure,
+                )
+                encoded = reply.model_dump_json().encode()
+            code = "ok" if reply.ok else reply.error.code.value if reply.error else "internal"
+            span.set_attribute("camille.call_id", reply.call_id)
+            span.set_attribute("camille.outcome", code)
+            if not reply.ok:
+                span.set_status(Status(StatusCode.ERROR, code))
+                self.telemetry.errors.add(1, {**attributes, "camille.error_code": code})
+            self.telemetry.duration_ms.record((time.perf_counter() - started) * 1000, attributes)
+            return encoded
+
+    async def _answer(self, tool: ToolName, data: bytes) -> ToolReply:
+        now = self.clock()
+        try:
+            request = ToolRequest.model_validate_json(data, context=self.clinic.booking_rules(now).context())
+        except ValidationError as exc:
+            return invalid_reply(tool, data, exc)
+        if request.tool is not tool:
+            mismatch = f"arguments.tool: {request.tool.value} sent on the {tool.value} subject"
+            return invalid_reply(tool, data, None, mismatch, field="arguments.tool")
+        if request.deadline <= now:
+            failure = ToolFailure.of(ToolErrorCode.DEADLINE_EXCEEDED, "the deadline passed before the call started")
+            return ToolReply.failed(request, failure)
+        return await self._once(request)
+
+    def _remaining_s(self, request: ToolRequest) -> float:
+        return (request.deadline - self.clock()).total_seconds()
+
+    async def _once(self, request: ToolRequest) -> ToolReply:
+        """Run the call unless another replica has (or is): then answer with that replica's reply."""
+        key = request.idempotency_key
+        while (remaining := self._remaining_s(request)) > 0:
+            claim = await self.results.claim(key, hold_s=remaining + 1.0)
+            if claim.done is not None:
+                first = ToolReply.model_validate_json(claim.done)
+                return first.model_copy(update={"message_id": new_message_id(), "request_id": request.message_id})
+            if claim.revision is not None:
+                reply = await self._execute(request)
+                if reply.ok or (reply.error is not None and reply.error.code in STORED_CODES):
+                    await self.results.complete(key, claim.revision, reply.model_dump_json().encode())
+                else:
+                    await self.results.release(key, claim.revision)
+                return reply
+            await asyncio.sleep(min(WAIT_POLL_S, max(remaining, 0)))
+        failure = ToolFailure.of(ToolErrorCode.DEADLINE_EXCEEDED, "the same call was still running at the deadline")
+        return ToolReply.failed(request, failure)
+
+    async def _execute(self, request: ToolRequest) -> ToolReply:
+        backend = self.backends[request.tool]
+        arguments = request.arguments.model_dump(mode="json")
+        outcome: Outcome = await backend.call(
+            request.tool, arguments, request.idempotency_key, lambda: self._remaining_s(request)
+        )
+        if outcome.result is not None:
+            return ToolReply.success(request, outcome.result)
+        assert outcome.failure is not None
+        log.info(
+            "tool call failed",
+            extra={"tool": request.tool.value, "code": outcome.failure.code.value, "attempts": outcome.attempts},
+        )
+        return ToolReply.failed(request, outcome.failure)

@@ -1,0 +1,89 @@
+"""The NATS face of the tool runner: one FastStream subscriber per tool, all in one queue group.
+
+Subscribers take the raw message (so that a malformed request still gets a typed reply) and hand it to
+`ToolRunner.handle`; the parameter type documents the payload as `ToolRequest` in the AsyncAPI schema.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from faststream import FastStream
+from faststream.nats import NatsBroker, NatsMessage
+from faststream.specification import AsyncAPI
+
+from contracts.subjects import TOOLS_QUEUE_GROUP, tool_subject
+from contracts.tools import ToolName, ToolRequest
+
+Handle = Callable[[ToolName, bytes, Mapping[str, str]], Awaitable[bytes]]
+
+
+class RawToolRequest:
+    """A tool request as it came off the wire: the handler validates it itself (see `runner.py`)."""
+
+    __slots__ = ("body", "headers")
+
+    def __init__(self, body: bytes, headers: Mapping[str, str]) -> None:
+        self.body = body
+        self.headers = headers
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        # Only used for the AsyncAPI document (the broker runs with apply_types=False): it is a ToolRequest.
+        return handler.generate_schema(ToolRequest)
+
+
+async def _raw(message: NatsMessage) -> RawToolRequest:
+    return RawToolRequest(message.body, dict(message.headers or {}))
+
+
+def _subscriber(broker: NatsBroker, tool: ToolName, handle: Handle) -> None:
+    @broker.subscriber(
+        tool_subject(tool),
+        queue=TOOLS_QUEUE_GROUP,
+        decoder=_raw,
+        title=tool.value,
+        description=f"Request/reply: a ToolRequest for {tool.value}; the reply is a ToolReply (JSON).",
+    )
+    async def answer(request: RawToolRequest) -> bytes:
+        return await handle(tool, request.body, request.headers)
+
+
+def build_broker(nats_url: str, handle: Handle, **connection: Any) -> NatsBroker:
+    broker = NatsBroker(
+        [server.strip() for server in nats_url.split(",")],
+        apply_types=False,
+        connect_timeout=2,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        graceful_timeout=10.0,
+        log_level=logging.DEBUG,  # one line per message at INFO is noise (and costs time) at 50 calls in flight
+        **connection,
+    )
+    for tool in ToolName:
+        _subscriber(broker, tool, handle)
+    return broker
+
+
+def build_app(broker: NatsBroker) -> FastStream:
+    return FastStream(broker, specification=asyncapi(broker))
+
+
+def asyncapi(broker: NatsBroker) -> AsyncAPI:
+    return AsyncAPI(
+        broker,
+        title="Camille tool runner",
+        version="1.0.0",
+        description="Tool calls from the voice worker, answered by the clinic's webhooks (request/reply).",
+    )
+
+
+async def _no_handle(tool: ToolName, body: bytes, headers: Mapping[str, str]) -> bytes:
+    raise RuntimeError("documentation app: not for serving")
+
+
+def docs_app() -> FastStream:
+    """Factory for `faststream docs gen --factory tool_runner.service:docs_app` (no connection is made)."""
+    return build_app(build_broker("nats://localhost:4222", _no_handle))
