@@ -333,12 +333,14 @@ class AuditStore:
             )
 
     def access_log(self, call_id: str | None = None) -> list[dict[str, Any]]:
-        rows = self.db.execute(
-            "SELECT at, actor, action, reason, call_id, detail FROM access_log WHERE call_id = ? OR ? IS NULL "
-            "ORDER BY id",
-            (call_id, call_id),
+        columns = ("at", "actor", "action", "reason", "call_id", "detail")
+        query = f"SELECT {', '.join(columns)} FROM access_log"
+        rows = (
+            self.db.execute(query + " WHERE call_id = ? ORDER BY id", (call_id,))
+            if call_id is not None
+            else self.db.execute(query + " ORDER BY id")
         )
-        return [dict(zip(("at", "actor", "action", "reason", "call_id", "detail"), row, strict=True)) for row in rows]
+        return [dict(zip(columns, row, strict=True)) for row in rows]
 
     def erase(self, call_ids: Sequence[str], actor: str, reason: str) -> list[str]:
         """Crypto-shred calls by destroying their data keys; the chains still verify. Returns the calls erased."""
