@@ -1,0 +1,62 @@
+"""A local OpenAI Realtime protocol server driven by scenario files, and a scripted caller for `AgentSession`s."""
+
+from camille.simulator.call import CallReport, ScriptedCall, ToolRoundTrip, TranscriptEntry, run_scripted_call
+from camille.simulator.caller import (
+    AgentSegment,
+    CallClock,
+    CallerUtterance,
+    RecordingAudioOutput,
+    ScriptedCallerInput,
+    render_caller_speech,
+    write_call_wav,
+)
+from camille.simulator.connection import Connection, ResponseRecord, Truncation, item_text
+from camille.simulator.scenario import (
+    Branch,
+    Call,
+    Fault,
+    FaultAt,
+    Say,
+    Scenario,
+    ScenarioError,
+    Turn,
+    load_scenario,
+    looks_like_error,
+    resolve_dates,
+    shipped_scenarios,
+)
+from camille.simulator.server import API_KEY_FORMAT, SIMULATOR_API_KEY, RealtimeSimulator
+
+__all__ = [
+    "API_KEY_FORMAT",
+    "SIMULATOR_API_KEY",
+    "AgentSegment",
+    "Branch",
+    "Call",
+    "CallClock",
+    "CallReport",
+    "CallerUtterance",
+    "Connection",
+    "Fault",
+    "FaultAt",
+    "RealtimeSimulator",
+    "RecordingAudioOutput",
+    "ResponseRecord",
+    "Say",
+    "Scenario",
+    "ScenarioError",
+    "ScriptedCall",
+    "ScriptedCallerInput",
+    "ToolRoundTrip",
+    "TranscriptEntry",
+    "Truncation",
+    "Turn",
+    "item_text",
+    "load_scenario",
+    "looks_like_error",
+    "render_caller_speech",
+    "resolve_dates",
+    "run_scripted_call",
+    "shipped_scenarios",
+    "write_call_wav",
+]
