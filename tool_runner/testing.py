@@ -72,7 +72,7 @@ class LocalWebhook:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
-        self.received.append(Received(request.path, dict(request.headers), body))
+        self.received.append(Received(request.path, {k.lower(): v for k, v in request.headers.items()}, body))
         responder = self.responders[min(len(self.received), len(self.responders)) - 1]
         return await responder(request, body)
 
