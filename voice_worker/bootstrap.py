@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from livekit.agents import AgentSession
 from livekit.plugins import openai
 from nats.aio.client import Client as NATS
@@ -30,8 +31,11 @@ from voice_worker.supervisor import CallSupervisor
 log = logging.getLogger(__name__)
 
 
-def realtime_model(settings: VoiceWorkerSettings) -> openai.realtime.RealtimeModel:
-    """The OpenAI (or Azure OpenAI) realtime model as settings describe it."""
+def realtime_model(
+    settings: VoiceWorkerSettings, http_session: aiohttp.ClientSession | None = None
+) -> openai.realtime.RealtimeModel:
+    """The OpenAI (or Azure OpenAI) realtime model as settings describe it (outside a LiveKit job, pass the
+    `http_session`: the plugin only borrows the job's own session)."""
     turn_detection: SemanticVad | ServerVad
     if settings.turn_detection is TurnDetectionMode.SERVER_VAD:
         turn_detection = ServerVad(
@@ -58,6 +62,7 @@ def realtime_model(settings: VoiceWorkerSettings) -> openai.realtime.RealtimeMod
             voice=settings.voice,
             input_audio_transcription=transcription,
             turn_detection=turn_detection,
+            http_session=http_session,
         )
     api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     kwargs: dict[str, Any] = {"base_url": settings.openai_base_url} if settings.openai_base_url else {}
@@ -67,6 +72,7 @@ def realtime_model(settings: VoiceWorkerSettings) -> openai.realtime.RealtimeMod
         input_audio_transcription=transcription,
         turn_detection=turn_detection,
         api_key=api_key,
+        http_session=http_session,
         **kwargs,
     )
 

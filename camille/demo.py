@@ -1,0 +1,195 @@
+"""`camille demo`: one scripted call, offline, through the whole system.
+
+An embedded nats-server (or NATS_URL), the reference scheduling API, the tool runner, the audit sink, the realtime
+simulator, and the real voice agent on the caller's scripted audio. Prints the live transcript with timings, writes
+the call to a WAV file, and `--json` writes the figures for machines. A part that is not built yet is named and left
+out; the call still runs with what exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from camille.logs import configure
+
+app = typer.Typer(help="One scripted call, offline, through the whole system.", add_completion=False)
+log = logging.getLogger(__name__)
+
+
+@app.callback(invoke_without_command=True)
+def demo(
+    scenario: Annotated[str, typer.Option(help="A shipped scenario name or a scenario YAML path.")] = "booking",
+    wav: Annotated[Path, typer.Option(help="Where to write the call audio (caller left, Camille right).")] = Path(
+        "camille-demo.wav"
+    ),
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the call's figures as JSON here.")] = None,
+    speed: Annotated[float, typer.Option(help="Run the call this many times faster than real time.")] = 1.0,
+    timeout_s: Annotated[float, typer.Option(help="Give up on the call after this many seconds.")] = 180.0,
+) -> None:
+    """Run one scripted call through Camille and print what was said, with timings."""
+    configure("WARNING")
+    report = asyncio.run(run_demo(scenario, wav=wav, speed=speed, timeout_s=timeout_s, echo=typer.echo))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        typer.echo(f"figures written to {json_path}")
+    if report["end_reason"] is None:
+        raise typer.Exit(1)
+
+
+async def run_demo(
+    scenario_ref: str, *, wav: Path | None, speed: float, timeout_s: float, echo: Any = print
+) -> dict[str, Any]:
+    from camille.bus import connect, nats_url_or_embedded
+    from camille.clinic import load_clinic
+    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, write_call_wav
+    from voice_worker.bootstrap import phrase_voices
+    from voice_worker.local_call import TranscriptLine, run_local_call
+    from voice_worker.phrases import OFFLINE_VOICE, load_phrasebook, offline_render, render_phrasebook
+    from voice_worker.settings import VoiceWorkerSettings
+
+    scenario = load_scenario(scenario_ref)
+    missing: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="camille-demo-") as tmp:
+        data_dir = Path(tmp)
+        settings = VoiceWorkerSettings(data_dir=data_dir, env="development")
+        clinic = load_clinic(settings.clinic_file)
+        rendered = await render_phrasebook(clinic, settings.phrase_cache_dir, OFFLINE_VOICE, offline_render)
+        if rendered:
+            echo(f"rendered {len(rendered)} fixed phrase(s) offline into {settings.phrase_cache_dir}")
+        phrasebook = load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings))
+        with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
+            async with contextlib.AsyncExitStack() as stack:
+                sink = await _start_backends(stack, nats_url, data_dir, missing, echo)
+                simulator = await stack.enter_async_context(RealtimeSimulator(scenario, speed=speed))
+                nc = await connect(nats_url, name="camille-demo")
+                stack.push_async_callback(nc.drain)
+                if sink is None:
+                    await _ensure_audit_stream(nc)
+                echo(f"scenario {scenario.name}: calling Camille ({', '.join(missing) or 'every part'} "
+                     f"{'missing' if missing else 'running'})")  # fmt: skip
+
+                def show(line: TranscriptLine) -> None:
+                    who = {"camille": "Camille", "caller": "Appelant", "tool": "  outil"}[line.speaker]
+                    echo(f"[{line.at_s:6.2f} s] {who}: {line.text}")
+
+                started = time.monotonic()
+                local = await run_local_call(
+                    settings,
+                    clinic,
+                    phrasebook,
+                    scenario,
+                    nc=nc,
+                    realtime_base_url=simulator.base_url,
+                    realtime_api_key=SIMULATOR_API_KEY,
+                    speed=speed,
+                    timeout_s=timeout_s,
+                    on_line=show,
+                )
+                elapsed = time.monotonic() - started
+                stored = await _stored_events(sink, local.call.ctx.call_id, local.call.ctx.audit.published)
+        if wav is not None:
+            write_call_wav(wav, local.caller, local.output, stereo=True)
+    metrics = local.call.ctx.metrics
+    report: dict[str, Any] = {
+        "scenario": scenario.name,
+        "call_id": local.call.ctx.call_id,
+        "end_reason": local.end_reason.value if local.end_reason else None,
+        "duration_s": round(elapsed, 3),
+        "greeting_ms": _ms(metrics.greeting_ms),
+        "response_ms": [_ms(v) for v in metrics.response_ms],
+        "tool_round_trips_ms": [{"tool": tool.value, "ms": _ms(v)} for tool, v in metrics.tool_ms],
+        "barge_ins": metrics.barge_ins,
+        "phrases_played": [key.value for key in local.call.ctx.played],
+        "tool_calls": [call["name"] for call in local.tool_calls],
+        "audit_events_published": local.call.ctx.audit.published,
+        "audit_events_stored": stored,
+        "missing_parts": missing,
+        "wav": str(wav) if wav else None,
+        "transcript": [{"at_s": round(x.at_s, 3), "speaker": x.speaker, "text": x.text} for x in local.lines],
+    }
+    echo("")
+    echo(f"call ended: {report['end_reason']} after {elapsed:.1f} s")
+    echo(f"greeting latency (join -> first audio frame): {report['greeting_ms']} ms")
+    for trip in report["tool_round_trips_ms"]:
+        echo(f"tool {trip['tool']}: {trip['ms']} ms round trip")
+    if report["response_ms"]:
+        echo(f"response latency per turn (ms): {report['response_ms']}")
+    echo(f"audit: {report['audit_events_published']} published, {stored if stored is not None else 'n/a'} stored")
+    if missing:
+        echo(f"not built yet, left out: {', '.join(missing)}")
+    if wav is not None:
+        echo(f"call audio: {wav}")
+    return report
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+async def _start_backends(
+    stack: contextlib.AsyncExitStack, nats_url: str, data_dir: Path, missing: list[str], echo: Any
+) -> Any:
+    """Start the reference API, the tool runner and the audit sink when they exist; return the sink handle."""
+    reference_url = None
+    try:
+        from tool_runner.reference.server import reference_backend_running
+        from tool_runner.settings import ToolRunnerSettings
+
+        tool_settings = ToolRunnerSettings(data_dir=data_dir, env="development")
+        reference_url = await stack.enter_async_context(reference_backend_running(tool_settings))
+    except ModuleNotFoundError:
+        missing.append("reference scheduling API")
+    if reference_url is not None:
+        try:
+            from tool_runner.bootstrap import tool_runner_running
+
+            tool_settings = ToolRunnerSettings(data_dir=data_dir, env="development", reference_url=reference_url)
+            await stack.enter_async_context(tool_runner_running(tool_settings, nats_url))
+        except ModuleNotFoundError:
+            missing.append("tool runner")
+    else:
+        missing.append("tool runner")
+    try:
+        from audit_sink.bootstrap import audit_sink_running
+        from audit_sink.settings import AuditSinkSettings
+
+        return await stack.enter_async_context(
+            audit_sink_running(AuditSinkSettings(data_dir=data_dir, env="development"), nats_url)
+        )
+    except ModuleNotFoundError:
+        missing.append("audit sink")
+        return None
+
+
+async def _ensure_audit_stream(nc: Any) -> None:
+    """With no audit sink, still give the publisher a stream so the call's events have somewhere to go."""
+    from nats.js.api import StreamConfig
+
+    from contracts.subjects import AUDIT_STREAM, AUDIT_WILDCARD
+
+    js = nc.jetstream()
+    with contextlib.suppress(Exception):
+        await js.add_stream(StreamConfig(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD]))
+
+
+async def _stored_events(sink: Any, call_id: str, expected: int, timeout_s: float = 10.0) -> int | None:
+    """How many of the call's events the audit sink has stored (waits for it to catch up)."""
+    if sink is None:
+        return None
+    deadline = time.monotonic() + timeout_s
+    count = 0
+    while time.monotonic() < deadline:
+        count = len(await asyncio.to_thread(sink.store.records, call_id))
+        if count >= expected:
+            break
+        await asyncio.sleep(0.1)
+    return count
