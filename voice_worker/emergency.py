@@ -64,7 +64,9 @@ _GLUED = {
 }  # fmt: skip
 
 
-_PU_AFTER = frozenset({"ai", "a", "as", "avons", "avez", "ont", "avait", "avais", "aurait", "aurais", "pas", "eu"})
+_PU_AFTER = frozenset(
+    {"ai", "a", "as", "avons", "avez", "ont", "avait", "avais", "aurait", "aurais", "pas", "plus", "jamais", "eu"}
+)
 
 
 def _unglue(word: str, previous: str) -> str:

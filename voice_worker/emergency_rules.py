@@ -47,15 +47,18 @@ _CHILD: Final = _any(
     "bambin", "gosse", "mome", "loulou", "puce", "petit garcon", "neveu", "niece", "jumeaux", "jumelles",
 )  # fmt: skip
 _CAN_NOT: Final = (
-    r"(?:arrive|arrivent|arrivait|arrivons|parvient|parviens|reussit|reussis|sait|sais|savons|savent|peut|peux"
+    r"(?:(?:arrive|arrivent|arrivait|arrivons|parvient|parviens|reussit|reussis|sait|sais|savons|savent|peut|peux"
     r"|pouvait|pouvons|peuvent) (?:plus|pas|presque plus|plus du tout|pas du tout|pas bien|plus bien)(?: a)?"
+    r"|(?:a|ai|as|avait|avais) (?:plus|pas|jamais) (?:pu|reussi a|su))"
 )
 _PREGNANT: Final = (
     r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|attends? (?:un|des) (?:bebes?|enfant"
     r"|jumeaux|jumelles)"
     r"|future maman|accouche|accouchement)"
 )
-_LOSING_BLOOD: Final = r"(?:perd|perds|perdu|perdait) (?:beaucoup |enormement |trop |plein )?(?:de|du) sang"
+# "beaucoup", spoken ("vachement", "grave", "un max") or not.
+_LOTS: Final = r"(?:beaucoup|enormement|trop|plein|vachement|tellement|grave|un max|un maximum|abondamment|a flots?)"
+_LOSING_BLOOD: Final = rf"(?:perd|perds|perdu|perdait) (?:{_LOTS} )?(?:de|du) sang"
 _ALLERGEN: Final = (
     r"(?:allergi\w*|piqu\w*|abeilles?|guepes?|frelons?|arachides?|cacahuetes?|noix|noisettes?|crevettes?"
     r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?)"
@@ -66,7 +69,12 @@ _ALLERGIC_SIGN: Final = (
     r"|etouff\w*|malaise|avaler sa salive|gorge qui (?:gratte|serre|brule|pique|se ferme)|(?:boutons|plaques) partout"
     r"|urticaire (?:geante|partout|generalisee)|gonfle de partout|tout gonfle|toute gonflee)"
 )
-_FEVER: Final = r"(?:fievre|temperature|brulante?|\b(?:38|39|40|41) (?:\d )?(?:degres|de fievre)?)"
+_FEVER: Final = (
+    r"(?:fievre|temperature|brulante?|\b(?:38|39|40|41|42) (?:\d )?(?:degres|de fievre)?"
+    r"|\b(?:trente huit|trente neuf|quarante)(?: et un| deux)?(?: degres| de fievre)?)"
+)
+# Heat that is an emergency at any age.
+_HIGH_FEVER: Final = r"(?:\b(?:41|42)(?: \d)?|quarante et un|quarante deux) (?:de fievre|degres|de temperature)"
 _DRUGS: Final = _any(
     r"medicaments?", r"medocs?", r"comprimes?", r"cachets?", r"pilules?", r"gelules?", r"somniferes?",
     r"anxiolytiques?", r"antidepresseurs?", r"calmants?", r"doliprane", r"dafalgan", r"efferalgan",
@@ -115,7 +123,11 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "swallowed_toxic",
             r"\b(?:avale|avalee|avales|avaler|avalait|bu|bue|bois|boit|boire|mange|mangee|ingere|ingeree|ingurgite"
-            rf"|croque|lechee?|mis dans (?:la|sa) bouche)\b(?: \w+){{0,4}} {_TOXICS}\b",
+            rf"|croque|lechee?|mis dans (?:la|sa) bouche)\b(?: \w+){{0,4}} {_TOXICS}\b"
+            rf"|\b{_TOXICS}\b(?: \w+){{0,6}} (?:dans (?:la|sa) bouche|croque\w*|avale\w*|bu|lech\w*)\b"
+            r"|\bchampignons?\b.{0,80}\b(?:ramass\w*|cueilli\w*|foret|sauvages?|toxiques?|veneneu\w*|vomi\w*|malades?"
+            r"|crampes|diarrhee)|\b(?:ramass\w*|cueilli\w*) (?:des |les )?champignons\b.{0,100}\b(?:vomi\w*|malades?"
+            r"|crampes|diarrhee|mal au ventre)",
             unless=r"\bcafe\b",
         ),
         Rule(
@@ -130,7 +142,10 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|beaucoup|un paquet|des tonnes|je sais pas combien|on sait pas combien|sais pas combien"
             rf"|plein|tout un|un tas){_gap(3)} (?:de |d )?(?:{_DRUGS}|boites?|plaquettes?|flacons?)\b"
             rf"|\b{_DRUGS}\b(?: \w+){{0,8}} en (?:a|ai|as|avait) (?:pris|avale|bu)(?: \w+){{0,2}} (?:trop|plein"
-            r"|toute?s?|une boite|\d+)\b"
+            r"|toute?s?|une boite|\d+|plusieurs|beaucoup|un paquet|une poignee|je sais pas combien)\b"
+            r"|\b(?:trois|quatre|cinq|six|dix|\d+) fois la dose|\btriple dose"
+            rf"|\b(?:pris|avale|bu|melange|ingere)\w*(?: \w+){{0,6}} (?:alcool|alcools)(?: \w+){{0,6}} {_DRUGS}\b"
+            rf"|\b(?:pris|avale|bu|melange|ingere)\w*(?: \w+){{0,6}} {_DRUGS}(?: \w+){{0,6}} (?:alcool|alcools)\b"
             r"|\b(?:overdose|surdose|surdosage)\b|\b(?:fait|fais) une od\b|\bintoxi\w+|\bempoisonn\w+"
             r"|\bmonoxyde\b|\b(?:mordu|morsure|pique|piqure) (?:\w+ ){0,2}(?:vipere|serpent|scorpion)",
             state=True,
@@ -148,6 +163,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|prefere|prefererais|aimerais|aimerait|menace de|menace d|parle de|parle d)\b(?: (?!pas\b"
             r"|jamais\b)\w+){0,2}"
             r" (?:mourir|crever|disparaitre|en finir|plus vivre|plus etre la|(?:me|se) faire du mal"
+            r"|sauter(?! en parachute| a l elastique| le pas| (?:le|un|des|les|mon|son) (?:repas|dejeuner|diner))"
             r"|(?:me|se) (?:tuer|supprimer|pendre|jeter|flinguer|foutre en l air|tirer une balle|defenestrer"
             r"|ouvrir les veines))\b(?! de\b| d\b| avec (?!la vie|tout\b|ma vie|sa vie))"
             r"|\b(?:(?:vais|allais) me|(?:va|allait) se) (?:tuer|supprimer|pendre|jeter|flinguer|foutre en l air"
@@ -197,13 +213,17 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bepilep\w*(?: \w+){0,8} (?:fait|fais|faire|en) (?:une |sa )?crise\b"
             r"|\bepilep\w*(?: \w+){0,10} (?:en )?(?:refait|refais|refaire|fait|fais) une\b"
             r"|\b(?:fait|fais|faire|en train de faire|en pleine) (?:une )?crise\b(?: \w+){0,6} epilep\w*"
-            r"|\bcrise\b(?: \w+){0,8} (?:tremble|secou\w*|bave|raide|yeux (?:revuls\w*|qui)|mousse|ecume|se mord)",
+            r"|\bcrise\b(?: \w+){0,14} (?:tremble|secou\w*|bave|raide|raidi\w*|yeux (?:revuls\w*|qui)|mousse|ecume"
+            r"|se mord)"
+            r"|\bcrise\b(?: \w+){0,10} (?:en )?(?:refait|refais|recommence)\w*|\benchaine\w* (?:les |des )?(?:crises"
+            r"|convulsions)",
         ),
         Rule(
             "seizure_signs",
             r"\byeux (?:qui se )?revuls\w*|\byeux (?:tournes|retournes|blancs)\b|\b(?:bave|ecume|mousse) (?:aux|a la)"
             r" (?:levres|bouche)|\bse (?:mord|mordu) la langue|\bmordu la langue|\bsecousses? (?:dans tout le corps"
-            r"|de partout|dans les bras)|\braide et (?:tremble|secou\w*|bave)|\bmouvements? saccades?"
+            r"|de partout|dans les bras)|\b(?:raide|raidi\w*) et (?:tremble|secou\w*|bave)|\bmouvements? saccades?"
+            r"|\b(?:regard|yeux) (?:fixe|dans le vide)\b"
             r"|\bfait des secousses|\b(?:tremble|secoue|gigote) de (?:partout|tout son corps"
             r"|tous ses membres)(?: \w+){0,5} (?:bave|repond"
             r"|reagit|yeux|raide)",
@@ -223,7 +243,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "face_droop",
             r"\b(?:visage|bouche|figure|levre|face|joue|paupiere|moitie du visage|cote du visage)s?"
             r"(?: \w+){0,3} (?:paralyse|paralysee|de travers|tordue?|tombe|tombante|qui tombe|deformee?|affaissee?"
-            r"|figee?|pendante?|ne bouge plus|tiree? d un cote|part (?:sur le|d un|du|de) cote|penche d un cote)\b"
+            r"|figee?|pendante?|pend|qui pend|ne bouge plus|tiree? d un cote|part (?:sur le|d un|du|de) cote"
+            r"|penche d un cote)\b"
             r"|\bparalys\w*(?: \w+){0,4} (?:visage|bouche|cote|bras|jambe|moitie|figure)\b",
             state=True,
             unless=r"\bparalysie faciale\b.*\b(?:kine|reeducation|suivi)\b",
@@ -232,11 +253,12 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "limb_weakness",
             r"\b(?:bras|jambe|main|cote)(?: \w+){0,3} (?:ne repond plus|ne repond pas|repond plus|inerte"
             r"|tout mou|toute molle|ne bouge plus|bouge plus|lourde? d un coup|ne tient plus|tombe tout seul"
-            r"|paralysee?s?)\b|\bplus de force dans (?:le|la|son|sa|mon|ma) (?:bras|jambe|main)"
+            r"|paralysee?s?|pend|pendent|qui pend|lache|lachent|qui lache)\b"
+            r"|\bplus de force dans (?:le|la|son|sa|mon|ma) (?:bras|jambe|main)"
             r"|\bperdu l usage (?:de|du|d)"
             rf"|\b{_CAN_NOT} (?:bouger|lever|soulever|sentir|tenir)"
             rf" (?:le|la|son|sa|mon|ma|les|ses|un) (?:bras|jambe|main|cote)"
-            r"|\b(?:ne )?sent plus (?:son|sa|mon|ma|le|la|ses|mes) (?:bras|jambe|main|visage|cote)"
+            r"|\b(?:ne )?sen[st] plus (?:son|sa|mon|ma|le|la|ses|mes) (?:bras|jambe|main|visage|cote)"
             r"|\b(?:engourdi|engourdie|faible|paralyse|paralysee|insensible)\w*(?: \w+){0,3}"
             r" (?:d un (?:seul )?cote|tout le"
             r" cote|moitie du corps|d un coup|brutalement|soudainement|subitement)"
@@ -250,8 +272,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:parle|articule|cause) (?:plus|bizarrement|de travers|n importe comment|tout bizarre|bizarre"
             r"|plus normalement|plus correctement|avec difficulte)\b(?! (?:fort|vite|lentement|doucement|que|qu|de|d))"
             r"|\btrouve (?:plus|pas) (?:ses|mes) mots|\bmots (?:qui )?(?:ne )?sortent (?:pas|plus)|\bbafouill\w*"
-            r"|\bdu mal a parler\b"
-            r"|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)|\bincoherente?s?\b",
+            r"|\bdu mal a parler\b|\bmelange (?:tous )?(?:ses|les|mes) mots|\bcompren(?:d|ds|nent) (?:plus|plus rien)"
+            r" (?:ce qu|quand|a ce)|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)"
+            r"|\bincoherente?s?\b",
             state=True,
             unless=r"\b(?:francais|anglais|langue etrangere|timide|begaie)\b",
         ),
@@ -260,7 +283,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\b(?:mal de (?:tete|crane)|migraine|cephalee)s?(?: \w+){0,4} (?:brutale?|violente?|atroce|terrible"
             r"|insupportable|horrible|foudroyante?|d un coup|soudaine?|explos\w*|jamais eu|comme jamais)\b"
             r"|\b(?:pire|violent|atroce|terrible|horrible) (?:\w+ ){0,2}(?:mal de (?:tete|crane)|migraine)"
-            r"|\b(?:vois|voit|voyons) (?:plus rien|plus d un oeil|plus de l oeil|(?:double|trouble|flou) d un coup)"
+            r"|\b(?:vois|voit|voyons) (?:plus rien|plus d un oeil|plus de l oeil|double|(?:trouble|flou) d un coup)"
             r"|\b(?:perdu|perd|perds) la vue\b|\bvision (?:double|trouble|floue) (?:d un coup|soudaine|brutale)",
             state=True,
         ),
@@ -270,11 +293,14 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "chest_pain",
             r"\b(?:mal|douleurs?|douloureu\w+|plaint|plaignait|barre|lourdeur|gene|crampe|coup de couteau|decharge"
             r"|lance|elance\w*|serrement|serre|oppression|oppresse|pression|brulures?|brule|ecrase"
-            r"|ecrasement|etau|points?|pointe|coup de poignard|compression|comprime|poids)\b"
+            r"|ecras\w*|etau|points?|pointe|coup de poignard|compression|comprim\w*|poids)\b"
             rf"{_gap(6)} (?:poitrine|thorax|torse|sternum|cage thoracique|poitrail|niveau du coeur)\b"
             rf"|\b(?:poitrine|thorax|sternum){_gap(3)} (?:me |m )?"
             r"(?:fait (?:tres |super |vraiment |trop |hyper |tellement )?mal|fait souffrir|serre|serree"
             r"|brule|oppresse|comprime|ecrase|douloureuse|qui fait mal|explose)"
+            rf"|\b(?:tient|tenait|tenant|serre|agrippe) (?:la|sa) poitrine\b{_gap(12)} (?:ecras\w*|mal|serr\w*"
+            rf"|oppress\w*"
+            r"|brul\w*|douleur\w*|comprim\w*)\b"
             r"|\bdouleurs? (?:thoracique|retrosternale|dans le thorax)\w*|\boppression thoracique"
             rf"|\b(?:poitrine|thorax|sternum)\b{_gap(8)} (?:a|ai|as) (?:tres |super |trop |hyper |vraiment )?mal\b"
             r"(?! (?:au|a|aux|dans|de|d|en)\b)",
@@ -290,7 +316,11 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "heart_pain",
             r"\b(?:douleurs? (?:au|dans le|du) coeur|coeur (?:me |m )?(?:fait (?:tres )?mal|serre)"
-            r"|mal (?:au niveau du|dans le) coeur|serre(?:ment)? (?:au|du) coeur)"
+            r"|mal (?:au niveau du|dans le) coeur|serre(?:ment)? (?:au|du) coeur"
+            r"|(?:poids|etau|barre|pression|oppression) (?:sur|dans|au niveau du) (?:le )?coeur)"
+            r"|\bcoeur\b(?: \w+){0,6} (?:ecras\w*|etau|comprim\w*|oppress\w*)"
+            r"|\b(?:ecras\w*|comprim\w*|oppress\w*) (?:\w+ ){0,2}coeur\b"
+            r"|\b(?:irradi\w*|descend\w*|remonte|file|lance)(?: \w+){0,3} (?:bras gauche|machoire|epaule gauche)"
             r"|\bbras gauche\b(?: \w+){0,8} (?:machoire|poitrine)|\b(?:machoire)(?: \w+){0,8} bras gauche",
             state=True,
         ),
@@ -298,15 +328,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
     "child_distress": (
         Rule(
             "child_limp_or_grey",
-            rf"\b{_CHILD}\b(?: \w+){{0,12}} (?:tout mou|toute molle|tout flasque|toute flasque|mou comme|hypoton\w*"
+            rf"\b{_CHILD}\b(?: \w+){{0,20}} (?:tout mou|toute molle|tout flasque|toute flasque|mou comme|hypoton\w*"
             r"|amorphe|apathique|sans reaction|tres somnolente?|somnolente?|ne se reveille|tres endormie?"
             r"|dort tout le temps|gris|grise|tout pale|toute pale|tres pale|livide|marbre|marbree|marbrures|violace"
-            r"|gemit|geint|pleure plus|ne pleure (?:pas|plus) du tout)\b",
+            r"|gemit|geint|pleure plus|ne pleure (?:pas|plus) du tout|tout froid|toute froide|glacee?)\b",
             state=True,
         ),
         Rule(
             "child_breathing",
-            rf"\b{_CHILD}\b(?: \w+){{0,8}} (?:respire (?:tres |trop )?vite|respire (?:fort|en creusant|avec le ventre)"
+            rf"\b{_CHILD}\b(?: \w+){{0,12}} (?:respire (?:tres |trop |super |hyper |vraiment |tellement )?vite"
+            rf"|respire (?:fort|en creusant|avec le ventre)"
             r"|creuse (?:sous )?(?:les|ses) cotes|cotes qui se creusent|tirage|narines qui (?:battent|bougent"
             r"|s ecartent)|(?:siffle|grogne)"
             r" en respirant)\b",
@@ -320,7 +351,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             rf"|\b(?:nuque raide|raideur (?:de|dans) la nuque|{_CAN_NOT}"
             rf" (?:plier|baisser|bouger) (?:la|le|sa) (?:nuque|cou|tete))"
             rf"(?=.{{0,120}}{_FEVER})|{_FEVER}.{{0,120}}\b(?:nuque raide|raideur (?:de|dans) la nuque)\b"
-            r"|\bfontanelle (?:bomb\w*|gonfl\w*|creus\w*|enfonc\w*)",
+            r"|\bfontanelle (?:bomb\w*|gonfl\w*|creus\w*|enfonc\w*)"
+            rf"|{_HIGH_FEVER}",
             state=True,
         ),
         Rule(
@@ -387,7 +419,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\b(?:devien\w*|devenu\w*|tourne|vire)"
             r" (?:tout |toute |tres )?(?:bleue?s?|violet(?:te)?s?|violace\w*|grise?)\b"
             rf"|\b{_PERSON} est (?:tout |toute |tres )(?:bleue?|violette?|violacee?|grise?)\b"
-            r"|\blevres (?:toutes |tres )?(?:bleues|violettes|violacees|grises)|\bcyanose\w*",
+            r"|\b(?:levres|bouche|tour de la bouche|visage|doigts|ongles|extremites)"
+            r" (?:tout |toute |toutes |tres )?(?:bleue?s?|violette?s?|violacee?s?|grises?)\b|\bcyanose\w*",
             state=True,
         ),
         Rule(
@@ -433,19 +466,24 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|presque plus)\b"
             r"(?! (?:la nuit|le matin|pour|a l heure|en forme|facilement|avant|tot|tout seul|toute seule|au reveil))"
             rf"|\b{_CAN_NOT} (?:le |la |les |l )?reveiller\b|\bimpossible de (?:le |la |les |l )?reveiller"
-            r"|\bdifficile a reveiller|\b(?:le|la|les|l) reveiller (?:pas|plus)",
+            r"|\bdifficile a reveiller|\b(?:le|la|les|l) reveiller (?:pas|plus)"
+            r"|\bouvre (?:plus|pas|a peine|presque plus|presque pas) les yeux"
+            r"|\bsans reprendre (?:connaissance|conscience)",
             negatable=False,
             state=True,
         ),
         Rule(
             "unresponsive",
-            rf"\b{_PERSON}(?: ne| n)? (?:repond|reagit|repondent|reagissent|bouge|bougent)"
-            r" (?:plus|pas|a rien|plus a rien|plus du tout|pas du tout)\b"
+            rf"\b(?:{_PERSON}(?: ne| n)? (?:repond|reagit|repondent|reagissent|bouge|bougent)"
+            r"|(?:ne|n) (?:repond|reagit|repondent|reagissent))"
+            r" (?:plus|pas|a rien|plus a rien|plus du tout|pas du tout|presque plus|presque pas|quasiment plus"
+            r"|a peine)\b"
             r"(?! (?:au|a mes|aux|a son|a ses|a nos|a mon|a ma) (?:telephone|appels?|messages?|traitement"
             r"|antibiotiques?|medicaments?|sms|mails?|courriers?))",
             negatable=False,
             state=True,
-            unless=r"\bbouge pas (?:de|d)\b",
+            unless=r"\bbouge pas (?:de|d)\b|\b(?:telephone|standard|secretariat|cabinet|docteur|medecin|messagerie"
+            r"|traitement|personne ne|on ne)\b",
         ),
         Rule(
             "collapse",
@@ -463,7 +501,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "bleeding_heavy",
             r"\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?|perds? du sang|perdu du sang|perte de sang)\b"
-            r"(?: \w+){0,4} (?:beaucoup|abondamment|enormement|a flots?|fort|tres fort|trop|sans arret|de partout"
+            rf"(?: \w+){{0,4}} (?:{_LOTS}|fort|tres fort|sans arret|de partout"
             r"|comme un boeuf|a gros bouillons|comme une fontaine|grave|abondants?|importants?|massifs?|massive"
             r"|partout|encore et encore"
             r"|continue)\b|\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?)\b(?: \w+){0,8} (?:ne |n )?s? ?arrete"
@@ -472,7 +510,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:pisse|pisser|pissait|pissent) (?:le|du) sang|\bsang (?:partout|gicle|coule|qui coule|qui gicle)"
             r"|\b(?:ca|qui|le sang) gicle|\b(?:du |de )sang partout"
             r"|\bplein de sang|\bmare de sang|\bbaign\w* dans (?:son|le) sang"
-            r"|\b(?:perd|perdu|perds|perdait) (?:beaucoup|enormement|trop|plein) de sang"
+            rf"|\b(?:perd|perdu|perds|perdait) {_LOTS} (?:de|du) sang"
+            r"|\brien ne (?:l |le |la |les )?(?:arrete|stoppe|calme)"
+            r"|\bsaign\w*(?: \w+){0,4} depuis (?:une|plus d une|\d+|deux|trois|quatre|plusieurs) heures?\b"
             r"|\b(?:vomi|vomit|vomis|vomir|vomissait|crache|crachait|cracher|tousse) du sang"
             r"|\b(?:coupure|plaie|entaille) (?:tres )?profonde|\b(?:grosse|grande|enorme|profonde) (?:plaie|coupure"
             r"|blessure|entaille)|\bs est ouvert (?:le|la|l) (?:bras|jambe|cuisse|crane|ventre|gorge|poignet)"
