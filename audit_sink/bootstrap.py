@@ -72,6 +72,8 @@ async def audit_sink_running(settings: AuditSinkSettings, nats_url: str) -> Asyn
             except TimeoutError:
                 log.error("audit sink did not stop in time; unacknowledged events will be redelivered")
     finally:
+        # Acks are already sent; flush them and close (draining a pull subscription waits out its timeout).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(nc.drain(), 5)
+            await nc.flush(timeout=5)
+        await nc.close()
         store.close()

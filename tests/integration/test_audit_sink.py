@@ -1,0 +1,206 @@
+"""The audit sink against a real nats-server: storing, de-duplication, dead letters, catching up, key rotation."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from nats.aio.client import Client as NATS
+from nats.js.api import StorageType
+from nats.js.client import JetStreamContext
+
+from audit_sink.bootstrap import audit_sink_running
+from audit_sink.keys import FileKeyProvider
+from audit_sink.samples import call_events
+from audit_sink.settings import AuditSinkSettings
+from audit_sink.store import AuditStore
+from audit_sink.stream import DEAD_LETTER_STREAM, ensure_stream
+from camille.bus import EmbeddedNats, connect
+from contracts.audit import AuditEvent
+from contracts.subjects import AUDIT_DEAD_LETTER, AUDIT_STREAM, HEADER_MSG_ID, audit_subject
+
+CANARY_NAME = "Zéphyrine Canarivox"
+CANARY_PHONE = "+41795551234"
+
+
+async def wait_for(condition: Callable[[], bool | Awaitable[bool]], timeout_s: float = 30.0) -> None:
+    """Poll until the condition holds (generous: the machine may be loaded)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        result = condition()
+        if await result if isinstance(result, Awaitable) else result:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def publish(js: JetStreamContext, events: list[AuditEvent]) -> None:
+    """Publish as a producer does: one subject per call, the dedup id as Nats-Msg-Id."""
+    acks = [
+        js.publish(audit_subject(e.call_id), e.model_dump_json().encode(), headers={HEADER_MSG_ID: e.dedup_id})
+        for e in events
+    ]
+    await asyncio.gather(*acks)
+
+
+def stored_count(store: AuditStore) -> int:
+    return int(store.db.execute("SELECT COUNT(*) FROM events")[0][0])
+
+
+@pytest.fixture
+def own_nats(tmp_path: Path) -> Iterator[EmbeddedNats]:
+    """A nats-server for one test, so the audit stream starts empty."""
+    with EmbeddedNats(tmp_path / "nats") as server:
+        yield server
+
+
+@pytest.fixture
+async def client(own_nats: EmbeddedNats) -> AsyncIterator[NATS]:
+    nc = await connect(own_nats.url, name="audit-test")
+    yield nc
+    await nc.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> AuditSinkSettings:
+    return AuditSinkSettings(
+        data_dir=tmp_path / "data", audit_max_deliver=3, audit_retry_delay_s=0.1, audit_ack_wait_s=5
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_backend(request: pytest.FixtureRequest, settings: AuditSinkSettings) -> AuditSinkSettings:
+    if request.param == "sqlite":
+        return settings
+    return settings.model_copy(update={"audit_db_url": request.getfixturevalue("postgres_url")})
+
+
+async def test_sink_stores_each_published_event_once(
+    own_nats: EmbeddedNats, client: NATS, any_backend: AuditSinkSettings
+) -> None:
+    """Events of several calls, some published twice, are stored once each, decrypted equal, with valid chains."""
+    calls = {f"call-{n}": call_events(f"call-{n}", 12) for n in range(5)}
+    everything = [event for events in calls.values() for event in events]
+    js = client.jetstream(timeout=10)
+    async with audit_sink_running(any_backend, own_nats.url) as sink:
+        await publish(js, everything)
+        await publish(js, everything[::3])  # retried publishes within the duplicate window
+        await wait_for(lambda: stored_count(sink.store) == len(everything))
+        await wait_for(lambda: sink.sink.stats.stored == len(everything))
+        for call_id, events in calls.items():
+            assert sink.store.events(call_id) == events
+        assert sink.store.verify().ok
+        await wait_for(lambda: _zero(sink.backlog()))
+
+
+async def _zero(backlog: Awaitable[int]) -> bool:
+    return await backlog == 0
+
+
+async def test_poison_message_is_dead_lettered_and_others_flow(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
+) -> None:
+    """A malformed message goes to the dead-letter stream after max deliveries; valid events are all stored."""
+    js = client.jetstream(timeout=10)
+    events = call_events("call-ok", 20)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        await js.publish(audit_subject("call-bad"), b'{"not": "an audit event"}', headers={HEADER_MSG_ID: "bad:0"})
+        await publish(js, events)
+        await wait_for(lambda: stored_count(sink.store) == 20)
+        await wait_for(lambda: sink.sink.stats.dead_lettered == 1)
+        dead = await js.get_last_msg(DEAD_LETTER_STREAM, AUDIT_DEAD_LETTER)
+        assert dead.data == b'{"not": "an audit event"}'
+        assert dead.headers is not None and dead.headers["Camille-Error"].startswith("invalid_event")
+        assert dead.headers["Camille-Original-Subject"] == audit_subject("call-bad")
+        assert sink.store.events("call-ok") == events
+        await wait_for(lambda: _zero(sink.backlog()))
+
+
+async def test_sink_down_then_back_catches_up_and_reports_backlog(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
+) -> None:
+    """Events published while no sink runs wait in the stream; a sink started later reports and drains them."""
+    js = client.jetstream(timeout=10)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        await publish(js, call_events("call-early", 5))
+        await wait_for(lambda: stored_count(sink.store) == 5)
+    backlog_events = [e for n in range(10) for e in call_events(f"call-late-{n}", 30)]
+    await publish(js, backlog_events)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        assert sink.sink.stats.backlog == 300
+        await wait_for(lambda: stored_count(sink.store) == 305)
+        await wait_for(lambda: _zero(sink.backlog()))
+        assert sink.store.verify().ok
+
+
+async def test_key_rotation_under_a_steady_stream(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
+) -> None:
+    """Rotating the master key while events flow loses nothing; old and new calls read; a re-wrap unifies them."""
+    js = client.jetstream(timeout=10)
+    rotated = asyncio.Event()
+
+    async def steady() -> None:
+        for n in range(40):
+            await publish(js, call_events(f"call-{n:02d}", 10))
+            if n == 20:
+                await rotated.wait()
+            await asyncio.sleep(0.01)
+
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        assert isinstance(sink.keys, FileKeyProvider)
+        old_id = sink.keys.current_key_id()
+        producer = asyncio.create_task(steady())
+        await wait_for(lambda: stored_count(sink.store) >= 100)
+        new_id = FileKeyProvider(sink.keys.path).rotate()  # as `camille audit rotate-key` does, from outside
+        rotated.set()
+        await producer
+        await wait_for(lambda: stored_count(sink.store) == 400)
+        usage = sink.store.key_usage()
+        assert set(usage) == {old_id, new_id} and sum(usage.values()) == 40
+        assert all(len(sink.store.events(f"call-{n:02d}")) == 10 for n in range(40))
+        assert sink.store.rewrap() == usage[old_id]
+        assert sink.store.key_usage() == {new_id: 40}
+        assert sink.store.verify().ok
+
+
+async def test_canary_phi_is_absent_from_database_files_and_logs(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A caller's name and number are stored only encrypted and never logged; the stream holds them in clear."""
+    caplog.set_level(logging.DEBUG)
+    js = client.jetstream(timeout=10)
+    events = call_events("call-canary", 6, phone=CANARY_PHONE, name=CANARY_NAME)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        await js.publish(audit_subject("call-bad"), f"{CANARY_NAME} {CANARY_PHONE}".encode())  # poison with PHI
+        await publish(js, events)
+        await wait_for(lambda: stored_count(sink.store) == 6)
+        await wait_for(lambda: sink.sink.stats.dead_lettered == 1)
+        assert sink.store.events("call-canary") == events
+    needles = [CANARY_NAME.encode(), CANARY_PHONE.encode(), CANARY_PHONE[3:].encode(), b"Canarivox"]
+    database_files = list((settings.data_dir).glob("audit.sqlite3*"))
+    assert database_files
+    for path in database_files:
+        content = path.read_bytes()
+        assert not any(needle in content for needle in needles), path.name
+    for record in caplog.records:
+        line = record.getMessage() + repr(record.__dict__)
+        assert "Canarivox" not in line and CANARY_PHONE[3:] not in line
+    # Documented trust boundary: JetStream's own store keeps the event as published (encrypt that disk).
+    stream_files = (own_nats.data_dir / "js").rglob("*.blk")
+    assert any(b"Canarivox" in path.read_bytes() for path in stream_files)
+
+
+async def test_ensure_stream_applies_settings_and_is_idempotent(client: NATS, settings: AuditSinkSettings) -> None:
+    """The stream is created with file storage, the duplicate window and limits; a changed setting is applied."""
+    js = client.jetstream(timeout=10)
+    info = await ensure_stream(js, settings)
+    assert info.config.storage == StorageType.FILE
+    assert info.config.duplicate_window == settings.audit_duplicate_window_s
+    again = await ensure_stream(js, settings.model_copy(update={"audit_stream_max_age_s": 3600.0}))
+    assert again.config.max_age == 3600.0
+    assert (await js.stream_info(AUDIT_STREAM)).config.max_age == 3600.0
