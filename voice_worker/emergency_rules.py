@@ -38,9 +38,8 @@ _PERSON: Final = _any(
     "il", "elle", "y", "ils", "elles", "lui", "mari", "femme", "epouse", "epoux", "conjointe?", "compagnon",
     "compagne", "copain", "copine", "mere", "pere", "maman", "papa", "fils", "fille", "bebe", "enfant", "gamine?",
     "petite?", "frere", "soeur", "grand pere", "grand mere", "papi", "papy", "mamie", "mami", "voisine?",
-    "collegue", "amie?", "patiente?", "chum", "blonde",
-    "monsieur", "madame", "dame", "homme", "oncle", "tante", "cousine?",
-    "nourrisson", "neveu", "niece", "ado", "adolescente?",
+    "collegue", "amie?", "patiente?", "chum", "blonde", "monsieur", "madame", "dame", "homme", "oncle", "tante",
+    "cousine?", "nourrisson", "neveu", "niece", "ado", "adolescente?",
 )  # fmt: skip
 _CHILD: Final = _any(
     "bebe", "bebes", "nourrisson", "nouveau nee?", "enfant", "enfants", "gamine?", "petite?", "fils", "fille",
@@ -52,9 +51,8 @@ _CAN_NOT: Final = (
     r"|(?:a|ai|as|avait|avais) (?:plus|pas|jamais) (?:pu|reussi a|su))"
 )
 _PREGNANT: Final = (
-    r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|attends? (?:un|des) (?:bebes?|enfant"
-    r"|jumeaux|jumelles)"
-    r"|future maman|accouche|accouchement)"
+    r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|future maman|accouche|accouchement"
+    r"|attends? (?:un|des) (?:bebes?|enfant|jumeaux|jumelles))"
 )
 # "beaucoup", spoken ("vachement", "grave", "un max") or not.
 _LOTS: Final = r"(?:beaucoup|enormement|trop|plein|vachement|tellement|grave|un max|un maximum|abondamment|a flots?)"
@@ -64,9 +62,9 @@ _ALLERGEN: Final = (
     r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?)"
 )
 _ALLERGIC_SIGN: Final = (
-    rf"(?:respir\w* (?:plus|mal|pas|fort|difficilement)|{_CAN_NOT} (?:respirer|avaler)|(?:du )?mal a (?:respirer"
-    rf"|avaler)"
-    r"|etouff\w*|malaise|avaler sa salive|gorge qui (?:gratte|serre|brule|pique|se ferme)|(?:boutons|plaques) partout"
+    rf"(?:respir\w* (?:plus|mal|pas|fort|difficilement)|{_CAN_NOT} (?:respirer|avaler)"
+    r"|(?:du )?mal a (?:respirer|avaler)|etouff\w*|malaise|avaler sa salive|gorge qui (?:gratte|serre|brule|pique"
+    r"|se ferme)|(?:boutons|plaques) partout"
     r"|urticaire (?:geante|partout|generalisee)|gonfle de partout|tout gonfle|toute gonflee)"
 )
 _FEVER: Final = (
@@ -83,7 +81,7 @@ _DRUGS: Final = _any(
 )  # fmt: skip
 _TOXICS: Final = _any(
     r"javel", r"eau de javel", r"detergents?", r"lessive", r"capsules? de lessive", r"dosettes? de lessive",
-    r"pastilles? (?:de|pour) (?:lave vaisselle|wc)", r"produits? (?:menagers?|d entretien|ménager|de nettoyage"
+    r"pastilles? (?:de|pour) (?:lave vaisselle|wc)", r"produits? (?:menagers?|d entretien|de nettoyage"
     r"|toxiques?|chimiques?|vaisselle|pour (?:les )?\w+)", r"deboucheur", r"destop", r"white spirit",
     r"essence", r"petrole", r"alcool a bruler", r"antigel", r"ammoniaque", r"acide", r"soude", r"raticide",
     r"mort aux rats", r"insecticide", r"pesticide", r"desherbant", r"piles?(?: bouton)?", r"aimants?",
@@ -257,7 +255,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bplus de force dans (?:le|la|son|sa|mon|ma) (?:bras|jambe|main)"
             r"|\bperdu l usage (?:de|du|d)"
             rf"|\b{_CAN_NOT} (?:bouger|lever|soulever|sentir|tenir)"
-            rf" (?:le|la|son|sa|mon|ma|les|ses|un) (?:bras|jambe|main|cote)"
+            r" (?:le|la|son|sa|mon|ma|les|ses|un) (?:bras|jambe|main|cote)"
             r"|\b(?:ne )?sen[st] plus (?:son|sa|mon|ma|le|la|ses|mes) (?:bras|jambe|main|visage|cote)"
             r"|\b(?:engourdi|engourdie|faible|paralyse|paralysee|insensible)\w*(?: \w+){0,3}"
             r" (?:d un (?:seul )?cote|tout le"
@@ -299,7 +297,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"(?:fait (?:tres |super |vraiment |trop |hyper |tellement )?mal|fait souffrir|serre|serree"
             r"|brule|oppresse|comprime|ecrase|douloureuse|qui fait mal|explose)"
             rf"|\b(?:tient|tenait|tenant|serre|agrippe) (?:la|sa) poitrine\b{_gap(12)} (?:ecras\w*|mal|serr\w*"
-            rf"|oppress\w*"
+            r"|oppress\w*"
             r"|brul\w*|douleur\w*|comprim\w*)\b"
             r"|\bdouleurs? (?:thoracique|retrosternale|dans le thorax)\w*|\boppression thoracique"
             rf"|\b(?:poitrine|thorax|sternum)\b{_gap(8)} (?:a|ai|as) (?:tres |super |trop |hyper |vraiment )?mal\b"
@@ -337,7 +335,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "child_breathing",
             rf"\b{_CHILD}\b(?: \w+){{0,12}} (?:respire (?:tres |trop |super |hyper |vraiment |tellement )?vite"
-            rf"|respire (?:fort|en creusant|avec le ventre)"
+            r"|respire (?:fort|en creusant|avec le ventre)"
             r"|creuse (?:sous )?(?:les|ses) cotes|cotes qui se creusent|tirage|narines qui (?:battent|bougent"
             r"|s ecartent)|(?:siffle|grogne)"
             r" en respirant)\b",
@@ -349,7 +347,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bboutons? (?:violets?|violaces?|pourpres?)\b|\b(?:taches?"
             r"|boutons?) (?:\w+ ){0,3}qui (?:ne )?(?:s effacent|partent|disparaissent|s en vont) pas"
             rf"|\b(?:nuque raide|raideur (?:de|dans) la nuque|{_CAN_NOT}"
-            rf" (?:plier|baisser|bouger) (?:la|le|sa) (?:nuque|cou|tete))"
+            r" (?:plier|baisser|bouger) (?:la|le|sa) (?:nuque|cou|tete))"
             rf"(?=.{{0,120}}{_FEVER})|{_FEVER}.{{0,120}}\b(?:nuque raide|raideur (?:de|dans) la nuque)\b"
             r"|\bfontanelle (?:bomb\w*|gonfl\w*|creus\w*|enfonc\w*)"
             rf"|{_HIGH_FEVER}",
