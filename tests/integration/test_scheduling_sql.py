@@ -1,0 +1,149 @@
+"""The Supabase-ready SQL functions (tool_runner/reference/sql) against the real PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+from psycopg.rows import TupleRow
+
+MIGRATION = Path(__file__).resolve().parents[2] / "tool_runner" / "reference" / "sql" / "001_scheduling.sql"
+pytestmark = pytest.mark.postgres
+ZURICH = ZoneInfo("Europe/Zurich")
+
+
+def next_monday(weeks: int = 1) -> dt.date:
+    today = dt.date.today()
+    return today + dt.timedelta(days=7 * weeks + (7 - today.weekday()) % 7)
+
+
+def migrate(url: str) -> None:
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(MIGRATION.read_text())
+
+
+@pytest.fixture
+def db(postgres_url: str) -> Iterator[psycopg.Connection[TupleRow]]:
+    migrate(postgres_url)
+    with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as conn:
+        yield conn
+
+
+def call(conn: psycopg.Connection[TupleRow], function: str, headers: dict[str, str] | None = None, **args: Any) -> Any:
+    """Call a function the way PostgREST does: named arguments, request headers in `request.headers`."""
+    named = ", ".join(f"{name} => %({name})s" for name in args)
+    with conn.transaction():
+        conn.execute("select set_config('request.headers', %(h)s, true)", {"h": json.dumps(headers or {})})
+        row = conn.execute(f"select public.{function}({named})", args).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def booking(day: dt.date, time: str = "09:00", phone: str = "+41791234567") -> dict[str, Any]:
+    return {"p_date": day, "p_time": time, "p_patient_name": "Jeanne Martin", "p_phone": phone, "p_reason": "contrôle"}
+
+
+def test_migration_runs_twice(postgres_url: str) -> None:
+    """Applying the migration again changes nothing and does not fail."""
+    migrate(postgres_url)
+    migrate(postgres_url)
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("select count(*) from camille_opening_hours").fetchone() == (9,)
+
+
+def test_availability_is_near_the_time_and_skips_booked_slots(db: psycopg.Connection[TupleRow]) -> None:
+    """Six slots at most, nearest the asked time, in order, without the booked one."""
+    monday = next_monday()
+    call(db, "book_appointment", **booking(monday, "10:00"))
+    result = call(db, "check_availability", p_date=monday, p_time="10:00", p_location=None)
+    zurich = [dt.datetime.fromisoformat(s["start"]).astimezone(ZURICH).strftime("%H:%M") for s in result["slots"]]
+    assert zurich == ["09:00", "09:20", "09:40", "10:20", "10:40", "11:00"]
+    assert result["slots"][0]["duration_minutes"] == 20
+
+
+def test_a_slot_is_booked_once(db: psycopg.Connection[TupleRow]) -> None:
+    """A second booking of the same slot raises PT409 (HTTP 409 through PostgREST) and adds no row."""
+    monday = next_monday()
+    first = call(db, "book_appointment", **booking(monday))
+    assert set(first) == {"appointment_id", "start", "duration_minutes", "practitioner", "location"}
+    with pytest.raises(psycopg.Error) as refused:
+        call(db, "book_appointment", **booking(monday, phone="+41791234568"))
+    assert refused.value.sqlstate == "PT409"
+    assert db.execute("select count(*) from camille_appointments").fetchone() == (1,)
+
+
+async def test_concurrent_bookings_of_one_slot_leave_one_booking(postgres_url: str) -> None:
+    """Eight connections booking the same slot at once: exactly one succeeds, the others get PT409."""
+    migrate(postgres_url)
+    monday = next_monday()
+
+    def attempt(index: int) -> str:
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            try:
+                call(conn, "book_appointment", **booking(monday, "14:00", phone=f"+4179123456{index}"))
+                return "ok"
+            except psycopg.Error as exc:
+                return exc.sqlstate or "?"
+
+    outcomes = await asyncio.gather(*(asyncio.to_thread(attempt, i) for i in range(8)))
+    assert sorted(outcomes) == ["PT409"] * 7 + ["ok"]
+
+
+def test_cancel_by_phone_and_day_then_not_found(db: psycopg.Connection[TupleRow]) -> None:
+    """Cancel finds the booking by phone and day; a second cancel raises PT404; the slot is free again."""
+    monday = next_monday()
+    booked = call(db, "book_appointment", **booking(monday, "15:00"))
+    cancelled = call(
+        db, "cancel_appointment", p_date=monday, p_phone="+41791234567", p_time=None, p_appointment_id=None
+    )
+    assert cancelled["appointment_id"] == booked["appointment_id"]
+    with pytest.raises(psycopg.Error) as missing:
+        call(db, "cancel_appointment", p_date=monday, p_phone="+41791234567", p_time=None, p_appointment_id=None)
+    assert missing.value.sqlstate == "PT404"
+    assert call(db, "book_appointment", **booking(monday, "15:00"))["appointment_id"] != booked["appointment_id"]
+
+
+def test_idempotency_key_replays_the_first_booking(db: psycopg.Connection[TupleRow]) -> None:
+    """The same Idempotency-Key header twice returns the first booking and stores one row."""
+    monday = next_monday()
+    headers = {"idempotency-key": "a" * 64}
+    first = call(db, "book_appointment", headers, **booking(monday, "16:00"))
+    again = call(db, "book_appointment", headers, **booking(monday, "16:00"))
+    assert first == again
+    assert db.execute("select count(*) from camille_appointments").fetchone() == (1,)
+
+
+def test_refusals_name_the_argument(db: psycopg.Connection[TupleRow]) -> None:
+    """A past day and an off-grid time raise PT422 with the argument in the hint."""
+    with pytest.raises(psycopg.Error) as past:
+        call(db, "check_availability", p_date=dt.date.today() - dt.timedelta(days=2), p_time=None, p_location=None)
+    assert (past.value.sqlstate, past.value.diag.message_hint) == ("PT422", "p_date")
+    with pytest.raises(psycopg.Error) as off_grid:
+        call(db, "book_appointment", **booking(next_monday(), "09:07"))
+    assert (off_grid.value.sqlstate, off_grid.value.diag.message_hint) == ("PT422", "p_time")
+
+
+def test_closed_day_offers_nothing_and_refuses_bookings(db: psycopg.Connection[TupleRow]) -> None:
+    """A day in camille_closed_days has no free slot and refuses bookings with PT409."""
+    monday = next_monday(2)
+    db.execute("insert into camille_closed_days (day) values (%s)", (monday,))
+    assert call(db, "check_availability", p_date=monday, p_time=None, p_location=None) == {"slots": []}
+    with pytest.raises(psycopg.Error) as refused:
+        call(db, "book_appointment", **booking(monday))
+    assert refused.value.sqlstate == "PT409"
+
+
+def test_send_sms_queues_in_the_outbox(db: psycopg.Connection[TupleRow]) -> None:
+    """send_sms returns queued and stores one outbox row with the text."""
+    result = call(db, "send_sms", p_to="+41791234567", p_text="Rendez-vous confirmé.")
+    assert result["status"] == "queued"
+    assert db.execute("select phone, body from camille_sms_outbox").fetchall() == [
+        ("+41791234567", "Rendez-vous confirmé.")
+    ]
