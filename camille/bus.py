@@ -89,8 +89,12 @@ class EmbeddedNats:
             f"listen: 127.0.0.1:{self.port}\njetstream {{\n  store_dir: {str(self.data_dir / 'js')!r}\n  {sync}}}\n"
         )
         log_file = (self.data_dir / "nats-server.log").open("ab")
+        # Its own session: a Ctrl-C in the terminal must not kill the server before its owner has drained.
         self._process = subprocess.Popen(
-            [str(nats_server_binary()), "-c", str(config)], stdout=log_file, stderr=subprocess.STDOUT
+            [str(nats_server_binary()), "-c", str(config)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log_file.close()
         deadline = time.monotonic() + timeout_s

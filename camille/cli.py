@@ -106,3 +106,7 @@ def check_emergency() -> None:
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

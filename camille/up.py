@@ -1,0 +1,74 @@
+"""`camille up`: every service in one process on embedded defaults, for a clinic engineer's laptop.
+
+NATS (embedded unless NATS_URL is set), the reference scheduling backend, the tool runner and the audit sink run
+in-process; the voice worker needs a LiveKit server, so it is started as its own process only when LIVEKIT_URL is
+configured. `camille demo` runs a whole call offline instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Run every service locally on embedded defaults.")
+
+
+async def _serve(nats_url: str, reference_port: int, voice: bool) -> None:
+    from audit_sink.bootstrap import audit_sink_running
+    from audit_sink.settings import AuditSinkSettings
+    from tool_runner.bootstrap import tool_runner_running
+    from tool_runner.reference.server import reference_backend_running
+    from tool_runner.settings import ToolRunnerSettings
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tool_settings = ToolRunnerSettings()
+    async with contextlib.AsyncExitStack() as stack:
+        reference_url = await stack.enter_async_context(reference_backend_running(tool_settings, port=reference_port))
+        typer.echo(f"reference scheduling backend: {reference_url}")
+        tool_settings = tool_settings.model_copy(update={"reference_url": reference_url})
+        await stack.enter_async_context(audit_sink_running(AuditSinkSettings(), nats_url))
+        typer.echo("audit sink: consuming camille.v1.audit.>")
+        await stack.enter_async_context(tool_runner_running(tool_settings, nats_url))
+        typer.echo("tool runner: answering camille.v1.tools.*")
+        worker = _start_voice_worker(nats_url) if voice else None
+        typer.echo(f"NATS: {nats_url}  (Ctrl-C to stop)")
+        try:
+            await stop.wait()
+        finally:
+            if worker is not None:
+                worker.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(worker.wait)
+
+
+def _start_voice_worker(nats_url: str) -> subprocess.Popen[bytes]:
+    env = os.environ | {"NATS_URL": nats_url}
+    typer.echo("voice worker: starting (LiveKit at LIVEKIT_URL)")
+    return subprocess.Popen([sys.executable, "-m", "camille.cli", "voice-worker", "start"], env=env)
+
+
+@app.callback(invoke_without_command=True)
+def up(
+    reference_port: Annotated[int, typer.Option(help="Port of the reference scheduling backend.")] = 8765,
+) -> None:
+    """Run NATS, the reference backend, the tool runner, the audit sink (and the voice worker with LiveKit)."""
+    from camille.bus import nats_url_or_embedded
+    from camille.logs import configure
+    from camille.settings import CommonSettings
+
+    settings = CommonSettings()
+    configure(settings.log_level)
+    voice = bool(os.environ.get("LIVEKIT_URL"))
+    if not voice:
+        typer.echo("voice worker: not started (set LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, OPENAI_API_KEY)")
+    with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
+        asyncio.run(_serve(nats_url, reference_port, voice))

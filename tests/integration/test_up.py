@@ -1,0 +1,64 @@
+"""`camille up` runs the services in one process: a real tool request gets a real answer, and Ctrl-C stops it."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sys
+from pathlib import Path
+
+from nats.aio.client import Client as NATS
+
+from contracts.subjects import tool_subject
+from contracts.tools import CheckAvailabilityArgs, ToolReply, ToolRequest
+
+
+async def _wait_for(stream: asyncio.StreamReader, needle: str, timeout_s: float = 60) -> None:
+    seen: list[str] = []
+
+    async def scan() -> None:
+        while line := (await stream.readline()).decode():
+            seen.append(line)
+            if needle in line:
+                return
+        raise AssertionError(f"{needle!r} never printed:\n{''.join(seen)}")
+
+    await asyncio.wait_for(scan(), timeout_s)
+
+
+def next_weekday() -> dt.date:
+    day = dt.date.today() + dt.timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: NATS, tmp_path: Path) -> None:
+    """With NATS_URL set, `camille up` answers check_availability from the reference backend and exits on SIGINT."""
+    env = os.environ | {"NATS_URL": nats_url, "CAMILLE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("LIVEKIT_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "camille.cli", "up", "--reference-port", "0"],
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert process.stdout is not None
+    try:
+        await _wait_for(process.stdout, "Ctrl-C to stop")
+        request = ToolRequest.create(
+            call_id="up-test",
+            tool_call_id="fc_1",
+            deadline=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10),
+            arguments=CheckAvailabilityArgs(date=next_weekday()),
+        )
+        message = await nc.request(tool_subject("check_availability"), request.model_dump_json().encode(), timeout=10)
+        reply = ToolReply.model_validate_json(message.data)
+        assert reply.ok and reply.request_id == request.message_id
+        assert reply.result is not None and reply.result.tool == "check_availability"
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, _ = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, out.decode()
