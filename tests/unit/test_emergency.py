@@ -11,7 +11,8 @@ from voice_worker.emergency import EmergencyCategory, EmergencyMatch, detect, no
 from voice_worker.emergency_rules import RULES
 
 C = EmergencyCategory
-DEV_SET = Path("/work/shared/data/emergency_dev.tsv")
+# A copy of the brief's development set (shared/data/emergency_dev.tsv), kept here so the test never skips.
+DEV_SET = Path(__file__).parents[1] / "data" / "emergency_dev.tsv"
 TRAIN_SET = Path(__file__).parents[1] / "data" / "emergency_train.tsv"
 
 # One sentence per category and transcription style: plain, no accents, upper case, fillers, glued apostrophes,
@@ -191,8 +192,6 @@ def test_normalize_gives_the_canonical_form_the_rules_see(raw: str, canonical: s
 
 def test_dev_set_is_classified_right() -> None:
     """Every emergency of the shared dev set is detected and at most one ordinary line fires."""
-    if not DEV_SET.exists():
-        pytest.skip(f"{DEV_SET} is not on this machine")
     rows = _read(DEV_SET)
     missed = [text for label, _, text in rows if label == "E" and detect(text) is None]
     alarms = [text for label, _, text in rows if label == "N" and detect(text) is not None]
