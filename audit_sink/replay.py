@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from nats.errors import NoRespondersError
-from nats.js.errors import NoStreamResponseError
+from nats.js.client import JetStreamContext
+from nats.js.errors import NotFoundError
 
 from audit_sink.store import AuditStore, CallShreddedError, StoredRecord
 from camille.bus import connected
@@ -22,6 +22,7 @@ async def replay_records(
     sent = skipped = 0
     async with connected(nats_url, name="audit-replay") as nc:
         js = nc.jetstream(timeout=PUBLISH_TIMEOUT_S)
+        in_stream: dict[str, bool] = {}
         for record in records:
             try:
                 event = await asyncio.to_thread(store.decrypt, record)
@@ -31,10 +32,20 @@ async def replay_records(
             target = subject or audit_subject(event.call_id)
             headers = {HEADER_MSG_ID: event.dedup_id, HEADER_CALL_ID: event.call_id}
             data = event.model_dump_json().encode()
-            try:
+            if target not in in_stream:
+                in_stream[target] = await _has_stream(js, target)
+            if in_stream[target]:
                 await js.publish(target, data, headers=headers)
-            except (NoRespondersError, NoStreamResponseError):
+            else:
                 await nc.publish(target, data, headers=headers)
             sent += 1
         await nc.flush(PUBLISH_TIMEOUT_S)
     return sent, skipped
+
+
+async def _has_stream(js: JetStreamContext, subject: str) -> bool:
+    try:
+        await js.find_stream_name_by_subject(subject)
+    except NotFoundError:
+        return False
+    return True
