@@ -14,6 +14,7 @@ import json
 import logging
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,10 +69,10 @@ async def run_demo(
         phrasebook = load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings))
         with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
             async with contextlib.AsyncExitStack() as stack:
-                sink = await _start_backends(stack, nats_url, data_dir, missing, echo)
+                sink, reference_url = await _start_backends(stack, nats_url, data_dir, missing)
                 simulator = await stack.enter_async_context(RealtimeSimulator(scenario, speed=speed))
                 nc = await connect(nats_url, name="camille-demo")
-                stack.push_async_callback(nc.drain)
+                stack.push_async_callback(nc.close)
                 if sink is None:
                     await _ensure_audit_stream(nc)
                 echo(f"scenario {scenario.name}: calling Camille ({', '.join(missing) or 'every part'} "
@@ -81,6 +82,8 @@ async def run_demo(
                     who = {"camille": "Camille", "caller": "Appelant", "tool": "  outil"}[line.speaker]
                     echo(f"[{line.at_s:6.2f} s] {who}: {line.text}")
 
+                backend = getattr(scenario, "backend", None)
+                await stack.enter_async_context(staged_backend(backend, reference_url, nc, scenario.today()))
                 started = time.monotonic()
                 local = await run_local_call(
                     settings,
@@ -131,14 +134,53 @@ async def run_demo(
     return report
 
 
+@contextlib.asynccontextmanager
+async def staged_backend(setup: Any, reference_url: str | None, nc: Any, today: Any) -> Any:
+    """Stage the reference backend as a scenario's `backend:` says (closed days, failing tools, existing
+    appointments), and undo what can be undone afterwards. Appointments are booked through the tool runner."""
+    import datetime as dt
+
+    import httpx
+
+    from contracts.subjects import tool_subject
+    from contracts.tools import BookAppointmentArgs, ToolName, ToolReply, ToolRequest
+
+    setup = setup.resolved(today) if setup is not None else None
+    if setup is None or reference_url is None:
+        yield
+        return
+    async with httpx.AsyncClient(base_url=reference_url, timeout=5.0) as admin:
+        for day in setup.closed_days:
+            (await admin.post("/admin/closed-days", json={"date": day})).raise_for_status()
+        for appointment in setup.appointments:
+            request = ToolRequest.create(
+                call_id="staging",
+                tool_call_id=uuid.uuid4().hex,
+                deadline=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10),
+                arguments=BookAppointmentArgs.model_validate(appointment),
+            )
+            answer = await nc.request(tool_subject(ToolName.BOOK_APPOINTMENT), request.model_dump_json().encode(), 10)
+            if not ToolReply.model_validate_json(answer.data).ok:
+                log.warning("staged appointment not booked (already there?)")
+        if setup.failing_tools:
+            fault = {"status": 500, "count": -1, "tools": setup.failing_tools}
+            (await admin.post("/admin/faults", json=fault)).raise_for_status()
+        try:
+            yield
+        finally:
+            (await admin.delete("/admin/faults")).raise_for_status()
+            for day in setup.closed_days:
+                (await admin.delete(f"/admin/closed-days/{day}")).raise_for_status()
+
+
 def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
 async def _start_backends(
-    stack: contextlib.AsyncExitStack, nats_url: str, data_dir: Path, missing: list[str], echo: Any
-) -> Any:
-    """Start the reference API, the tool runner and the audit sink when they exist; return the sink handle."""
+    stack: contextlib.AsyncExitStack, nats_url: str, data_dir: Path, missing: list[str]
+) -> tuple[Any, str | None]:
+    """Start the reference API, the tool runner and the audit sink when they exist; return (sink, reference URL)."""
     reference_url = None
     try:
         from tool_runner.reference.server import reference_backend_running
@@ -162,12 +204,13 @@ async def _start_backends(
         from audit_sink.bootstrap import audit_sink_running
         from audit_sink.settings import AuditSinkSettings
 
-        return await stack.enter_async_context(
+        sink = await stack.enter_async_context(
             audit_sink_running(AuditSinkSettings(data_dir=data_dir, env="development"), nats_url)
         )
     except ModuleNotFoundError:
         missing.append("audit sink")
-        return None
+        sink = None
+    return sink, reference_url
 
 
 async def _ensure_audit_stream(nc: Any) -> None:
