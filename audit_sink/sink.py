@@ -69,6 +69,7 @@ class AuditSink:
             max_ack_pending=max(4 * self.settings.audit_batch_size, 1024),
             filter_subject=AUDIT_WILDCARD,
         )
+        await self._js.add_consumer(AUDIT_STREAM, config)  # creates it, or applies changed settings
         self._sub = await self._js.pull_subscribe(
             AUDIT_WILDCARD, durable=AUDIT_CONSUMER, stream=AUDIT_STREAM, config=config
         )

@@ -25,6 +25,9 @@ _EVENT_COLUMNS = "call_id, seq, message_id, event_id, kind, occurred_at, payload
 _INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 
 
+ERASED_MARKER = b""
+
+
 class CallShreddedError(RuntimeError):
     """The call's data key was destroyed: its PHI can no longer be read by anyone."""
 
@@ -169,10 +172,13 @@ class AuditStore:
     def _row(self, event: AuditEvent, data_key: bytes | None) -> tuple[Any, ...]:
         payload = event.payload.model_dump(mode="json")
         secret = {name: payload.pop(name) for name in type(event.payload).phi_fields}
-        # A call erased before its last events arrived keeps no PHI for them: there is no key to encrypt under.
         phi = None
         if secret and data_key:
             phi = crypto.encrypt_fields(data_key, event.call_id, event.seq, event.kind, secret)
+        elif secret:
+            # The call was erased before these events arrived: their PHI is dropped (there is no key to keep it
+            # under) and the empty marker makes readers report the call as erased.
+            phi = ERASED_MARKER
         if isinstance(event.payload, CallStarted) and event.payload.caller_phone is not None:
             self.db.execute(
                 "UPDATE calls SET caller_hash = ? WHERE call_id = ?",
@@ -228,7 +234,7 @@ class AuditStore:
             found = self.db.execute("SELECT key_id, wrapped_key FROM calls WHERE call_id = ?", (record.call_id,))
             key_id, wrapped = found[0] if found else (None, None)
             data_key = self._data_key(record.call_id, key_id, bytes(wrapped) if wrapped is not None else None)
-            if data_key is None:
+            if data_key is None or record.phi == ERASED_MARKER:
                 raise CallShreddedError(f"call {record.call_id} was erased")
             payload |= crypto.decrypt_fields(data_key, record.call_id, record.seq, record.kind, record.phi)
         return AuditEvent.model_validate(

@@ -16,7 +16,7 @@ from audit_sink.bootstrap import audit_sink_running
 from audit_sink.keys import FileKeyProvider
 from audit_sink.samples import call_events
 from audit_sink.settings import AuditSinkSettings
-from audit_sink.store import AuditStore
+from audit_sink.store import AuditStore, CallShreddedError
 from audit_sink.stream import DEAD_LETTER_STREAM, ensure_stream
 from camille.bus import EmbeddedNats, connect
 from contracts.audit import AuditEvent
@@ -204,3 +204,70 @@ async def test_ensure_stream_applies_settings_and_is_idempotent(client: NATS, se
     again = await ensure_stream(js, settings.model_copy(update={"audit_stream_max_age_s": 3600.0}))
     assert again.config.max_age == 3600.0
     assert (await js.stream_info(AUDIT_STREAM)).config.max_age == 3600.0
+
+
+async def test_two_sinks_share_the_consumer_and_chain_correctly(
+    own_nats: EmbeddedNats, client: NATS, any_backend: AuditSinkSettings
+) -> None:
+    """Two sink replicas split the work of one durable consumer; every event is stored once and chains verify."""
+    js = client.jetstream(timeout=10)
+    settings = any_backend.model_copy(update={"audit_batch_size": 16})
+    events = [e for n in range(40) for e in call_events(f"call-{n:02d}", 25)]
+    async with audit_sink_running(settings, own_nats.url) as one, audit_sink_running(settings, own_nats.url) as two:
+        await publish(js, events)
+        await wait_for(lambda: stored_count(one.store) == len(events), 60)
+        await wait_for(lambda: one.sink.stats.stored + two.sink.stats.stored == len(events))
+        assert one.sink.stats.stored > 0 and two.sink.stats.stored > 0
+        report = one.store.verify()
+        assert report.ok and report.unchained == 0
+        assert one.store.events("call-17") == [e for e in events if e.call_id == "call-17"]
+
+
+async def test_database_outage_holds_messages_instead_of_dead_lettering(
+    own_nats: EmbeddedNats,
+    client: NATS,
+    settings: AuditSinkSettings,
+    postgres_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL connections killed under the sink: it reconnects, stores everything, dead-letters nothing."""
+    import psycopg
+
+    caplog.set_level(logging.WARNING, logger="audit_sink.sink")
+    js = client.jetstream(timeout=10)
+    settings = settings.model_copy(update={"audit_db_url": postgres_url, "audit_batch_size": 20})
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        await publish(js, call_events("call-before", 10))
+        await wait_for(lambda: stored_count(sink.store) == 10)
+        for round_ in range(3):
+            with psycopg.connect(postgres_url, autocommit=True) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            await publish(js, call_events(f"call-during-{round_}", 30))
+        reader = AuditStore.open(postgres_url, sink.keys)
+        await wait_for(lambda: stored_count(reader) == 100, 60)
+        reader.close()
+        assert sink.sink.stats.dead_lettered == 0
+        assert sink.store.verify().ok
+    assert any("database unavailable" in r.getMessage() for r in caplog.records), "the outage must have been hit"
+
+
+async def test_events_arriving_after_an_erasure_keep_no_phi(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
+) -> None:
+    """Late events of an erased call are stored without PHI, read as erased, and the chain still verifies."""
+    js = client.jetstream(timeout=10)
+    events = call_events("call-x", 8, name=CANARY_NAME)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        await publish(js, events[:3])
+        await wait_for(lambda: stored_count(sink.store) == 3)
+        assert sink.store.erase(["call-x"], "dpo", "patient request") == ["call-x"]
+        await publish(js, events[3:])
+        await wait_for(lambda: stored_count(sink.store) == 8)
+        records = sink.store.records("call-x")
+        assert all(r.phi in (None, b"") for r in records[3:])
+        with pytest.raises(CallShreddedError):
+            sink.store.decrypt(records[6])  # a transcript segment
+        assert sink.store.verify().ok
