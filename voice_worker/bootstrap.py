@@ -22,7 +22,7 @@ from voice_worker.agent import CamilleAgent, SessionPhrasePlayer
 from voice_worker.audit import AuditPublisher, AuditTransport, NatsAuditTransport, utc_now
 from voice_worker.call import CallContext, CallControl
 from voice_worker.gateway import NatsToolGateway, ToolGateway
-from voice_worker.metrics import CallMetrics
+from voice_worker.metrics import CallMetrics, tracer
 from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook
 from voice_worker.prompt import system_prompt
 from voice_worker.settings import TurnDetectionMode, VoiceWorkerSettings
@@ -142,6 +142,7 @@ def build_call(
         filler_delay_s=settings.filler_delay_s,
         phrase_timeout_s=settings.phrase_timeout_s,
         played=played,
+        call_span=tracer.start_span("camille.call", attributes={"camille.call_id": call_id}),
     )
     session.userdata = ctx
     supervisor = CallSupervisor(ctx, flush_timeout_s=settings.audit_flush_timeout_s)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from opentelemetry import trace
+
 from contracts.clinic import ClinicProfile, PhraseKey
 from voice_worker.audit import AuditPublisher
 from voice_worker.gateway import ToolGateway
@@ -50,3 +52,4 @@ class CallContext:
     emergency_raised: bool = False
     ended: bool = False
     played: list[PhraseKey] = field(default_factory=list)
+    call_span: trace.Span = trace.INVALID_SPAN  # one trace per call: tool spans and NATS headers hang off it

@@ -89,6 +89,7 @@ class CallSupervisor:
         complete = await played.wait(self.ctx.phrase_timeout_s)
         latency = self.ctx.metrics.greeting_ms
         self.ctx.audit.emit(GreetingPlayed(latency_ms=latency, interrupted=not complete))
+        self.ctx.call_span.add_event("greeting", {"interrupted": not complete})
         if latency is not None:
             self.ctx.audit.emit(LatencyMetric(metric=LatencyMetricName.GREETING, value_ms=latency))
 
@@ -126,6 +127,7 @@ class CallSupervisor:
     def _on_user_state(self, ev: UserStateChangedEvent) -> None:
         if ev.new_state == "speaking" and self._agent_state == "speaking":
             self.ctx.metrics.barge_in()
+            self.ctx.call_span.add_event("barge_in")
         if ev.old_state == "speaking" and ev.new_state == "listening":
             self._user_stopped_at = time.monotonic()
 
@@ -167,6 +169,7 @@ class CallSupervisor:
             )
         )
         self.ctx.audit.alert(AlertKind.EMERGENCY, category=category)
+        self.ctx.call_span.add_event("emergency", {"category": category, "source": source.value})
         self._spawn(self._after_emergency(played, transfer))
 
     async def _after_emergency(self, played: Any, transfer: bool) -> None:
@@ -196,6 +199,8 @@ class CallSupervisor:
         duration_ms = (time.monotonic() - self._started) * 1000
         self.ctx.audit.emit(CallEnded(reason=reason, duration_ms=duration_ms, detail=detail))
         self.ctx.metrics.call_ended(reason.value)
+        self.ctx.call_span.set_attribute("camille.call.end_reason", reason.value)
+        self.ctx.call_span.end()
         log.info("call ended", extra={"call_id": self.ctx.call_id, "reason": reason.value})
         if hang_up and reason is not CallEndReason.CALLER_HUNG_UP:
             try:

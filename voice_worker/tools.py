@@ -20,6 +20,8 @@ from typing import Any
 
 from livekit.agents import ToolError
 from livekit.agents.llm import ToolResult
+from opentelemetry import context as otel_context
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from contracts.audit import (
@@ -100,7 +102,9 @@ async def invoke(ctx: CallContext, tool: ToolName, arguments: dict[str, Any], ra
         ToolRequested(tool=tool, tool_call_id=request.tool_call_id, request_id=request.message_id, arguments=args)
     )
     started = time.perf_counter()
-    with tracer.start_as_current_span(f"tool {tool.value}", attributes={"camille.call_id": ctx.call_id}) as span:
+    with tracer.start_as_current_span(
+        f"tool {tool.value}", context=_trace_parent(ctx), attributes={"camille.call_id": ctx.call_id}
+    ) as span:
         try:
             reply = await _with_filler(ctx, ctx.gateway.request(request, ctx.tool_deadline_s))
         except ToolUnavailable as exc:
@@ -108,6 +112,13 @@ async def invoke(ctx: CallContext, tool: ToolName, arguments: dict[str, Any], ra
             return _failed(ctx, request, _elapsed_ms(started), ToolErrorCode.BACKEND_UNAVAILABLE, True)
         span.set_attribute("camille.tool.outcome", "ok" if reply.ok else str(reply.error and reply.error.code))
     return _answer(ctx, request, reply, _elapsed_ms(started))
+
+
+def _trace_parent(ctx: CallContext) -> otel_context.Context | None:
+    """The current span when there is one (LiveKit's tool span, inside the call's trace), else the call's span."""
+    if trace.get_current_span().get_span_context().is_valid:
+        return None
+    return trace.set_span_in_context(ctx.call_span)
 
 
 def _elapsed_ms(started: float) -> float:

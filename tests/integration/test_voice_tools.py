@@ -83,10 +83,12 @@ class FakeToolRunner:
     def __init__(self) -> None:
         self.handler: Responder = slots_reply
         self.seen: list[ToolRequest] = []
+        self.headers: list[dict[str, str]] = []
 
     async def handle(self, msg: Msg) -> None:
         request = ToolRequest.model_validate_json(msg.data)
         self.seen.append(request)
+        self.headers.append(dict(msg.headers or {}))
         if (reply := self.handler(request)) is not None:
             await msg.respond(reply.model_dump_json().encode())
 
@@ -199,3 +201,15 @@ async def test_slow_tool_plays_filler_once_then_times_out(nc: NATS, runner: Fake
     await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t8")
     await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-26"}, "t9")
     assert player.keys == [PhraseKey.FILLER, PhraseKey.TOOL_FAILURE, PhraseKey.TOOL_FAILURE]
+
+
+async def test_tool_request_carries_the_call_trace(nc: NATS, runner: FakeToolRunner) -> None:
+    """The NATS request's traceparent belongs to the call's trace, so the tool runner's spans join it."""
+    from opentelemetry.sdk.trace import TracerProvider
+
+    ctx, _, _ = make_ctx(nc)
+    ctx.call_span = TracerProvider().get_tracer("test").start_span("camille.call")
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t10")
+    trace_id = format(ctx.call_span.get_span_context().trace_id, "032x")
+    assert runner.headers[0]["traceparent"].split("-")[1] == trace_id
+    assert runner.headers[0]["Camille-Call-Id"] == "call-1"
