@@ -144,7 +144,10 @@ def verify() -> None:
     report = _store().verify()
     for problem in report.problems:
         typer.echo(json.dumps(problem.__dict__))
-    summary = f"{report.calls} calls, {report.records} records, {report.unchained} awaiting earlier events"
+    summary = (
+        f"{report.calls} calls, {report.records} records, {report.unchained} awaiting earlier events; "
+        f"anchor {report.anchor}"
+    )
     if not report.ok:
         typer.echo(f"TAMPERING DETECTED: {len(report.problems)} problem(s); {summary}", err=True)
         raise typer.Exit(1)

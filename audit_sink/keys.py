@@ -7,6 +7,7 @@ wrapped data key, so records wrapped under an old key stay readable after a rota
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import secrets
@@ -44,6 +45,11 @@ def _b64key(text: str, what: str) -> bytes:
     return raw
 
 
+def fingerprint_id(key: bytes) -> str:
+    """A stable id for a key given without one (a hash of 256 random bits reveals nothing usable)."""
+    return "k" + hashlib.sha256(b"camille-audit-key-id|" + key).hexdigest()[:16]
+
+
 def derive_index_key(master: bytes) -> bytes:
     return HKDF(hashes.SHA256(), KEY_BYTES, salt=None, info=b"camille-audit-index-v1").derive(master)
 
@@ -67,17 +73,21 @@ class StaticKeyProvider:
 
     @classmethod
     def from_env_text(cls, master_keys: str, index_key: str | None) -> StaticKeyProvider:
-        """Parse 'id:base64,id:base64' (current first); the index key defaults to a derivation of the oldest."""
+        """Parse 'id:base64,id:base64' (current first; a bare base64 key gets an id from its fingerprint).
+
+        The index key defaults to a derivation of the oldest key, so adding a key keeps caller hashes stable.
+        """
         pairs = [item.strip() for item in master_keys.split(",") if item.strip()]
         keys: dict[str, bytes] = {}
         for position, pair in enumerate(pairs):
-            key_id, sep, material = pair.partition(":")
-            if not sep or not key_id:
-                raise AuditKeyError(f"CAMILLE_AUDIT_MASTER_KEY item {position + 1}: expected 'id:base64'")
-            keys[key_id] = _b64key(material, f"master key {key_id!r}")
+            key_id, sep, material = pair.rpartition(":")
+            if sep and not key_id:
+                raise AuditKeyError(f"CAMILLE_AUDIT_MASTER_KEY item {position + 1}: expected 'id:base64' or 'base64'")
+            key = _b64key(material, f"CAMILLE_AUDIT_MASTER_KEY item {position + 1}")
+            keys[key_id or fingerprint_id(key)] = key
         if not keys:
             raise AuditKeyError("CAMILLE_AUDIT_MASTER_KEY is empty")
-        oldest = keys[pairs[-1].split(":")[0]]
+        oldest = list(keys.values())[-1]
         index = _b64key(index_key, "CAMILLE_AUDIT_INDEX_KEY") if index_key else derive_index_key(oldest)
         return cls(KeyRing(current=next(iter(keys)), keys=keys, index=index))
 

@@ -20,7 +20,7 @@ class AuditSinkSettings(CommonSettings):
     )
     audit_master_key: SecretStr | None = Field(
         default=None,
-        description="Master keys as 'id:base64' (32 bytes), comma-separated, current first. Or use a key file.",
+        description="Master keys as 'id:base64' (32 bytes) or bare base64, comma-separated, current first.",
     )
     audit_index_key: SecretStr | None = Field(
         default=None,

@@ -26,6 +26,7 @@ _INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?
 
 
 ERASED_MARKER = b""
+ACCESS_LOG = "(access log)"  # the call id of problems found in the access log
 
 
 class CallShreddedError(RuntimeError):
@@ -78,6 +79,8 @@ class VerifyReport:
     records: int = 0
     unchained: int = 0
     problems: list[Problem] = field(default_factory=list)
+    # The last head-log entry: write it down elsewhere (ticket, e-mail) so a truncated tail is caught later too.
+    anchor: str = ""
 
     @property
     def ok(self) -> bool:
@@ -287,7 +290,21 @@ class AuditStore:
             heads[call_id] = (int(head_seq), bytes(head_hash))
             self._verify_call(chain_key, call_id, report)
         self._verify_head_log(chain_key, heads, report)
+        self._verify_access_log(chain_key, report)
         return report
+
+    def _verify_access_log(self, chain_key: bytes, report: VerifyReport) -> None:
+        previous = crypto.GENESIS
+        for entry_id, *fields, entry_hash in self.db.execute(
+            "SELECT id, at, actor, action, reason, call_id, detail, entry_hash FROM access_log ORDER BY id"
+        ):
+            if entry_hash is None:  # written before migration 2 introduced the chain
+                if previous != crypto.GENESIS:
+                    report.problems.append(Problem(ACCESS_LOG, None, f"access log entry {entry_id} unchained"))
+                continue
+            if crypto.link(chain_key, previous, fields) != bytes(entry_hash):
+                report.problems.append(Problem(ACCESS_LOG, None, f"access log entry {entry_id} altered or removed"))
+            previous = bytes(entry_hash)
 
     def _verify_call(self, chain_key: bytes, call_id: str, report: VerifyReport) -> None:
         previous, expected, unchained_from = crypto.GENESIS, 0, None
@@ -317,6 +334,7 @@ class AuditStore:
                 report.problems.append(Problem(call_id, int(seq), f"head log entry {entry_id} altered or removed"))
             previous = bytes(entry_hash)
             latest[call_id] = (int(seq), bytes(record_hash))
+        report.anchor = previous.hex()
         for call_id, (seq, record_hash) in latest.items():
             if call_id not in heads:
                 report.problems.append(Problem(call_id, None, "call removed (present in the head log)"))
@@ -333,10 +351,21 @@ class AuditStore:
     # -- access, erasure, retention, rotation ----------------------------------------------------------------
     def record_access(self, actor: str, action: str, reason: str, call_id: str | None, detail: str = "") -> None:
         with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO access_log (at, actor, action, reason, call_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                (now_text(), actor, action, reason, call_id, detail),
-            )
+            self._insert_access(actor, action, reason, call_id, detail)
+
+    def _insert_access(self, actor: str, action: str, reason: str, call_id: str | None, detail: str) -> None:
+        """Append to the access log, chained like the records (call inside a write transaction)."""
+        last = self.db.execute(
+            "SELECT entry_hash FROM access_log WHERE entry_hash IS NOT NULL ORDER BY id DESC LIMIT 1"
+        )
+        previous = bytes(last[0][0]) if last else crypto.GENESIS
+        fields = [now_text(), actor, action, reason, call_id, detail]
+        entry_hash = crypto.link(crypto.chain_key(self.keys.index_key()), previous, fields)
+        self.db.execute(
+            "INSERT INTO access_log (at, actor, action, reason, call_id, detail, entry_hash) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (*fields, entry_hash),
+        )
 
     def access_log(self, call_id: str | None = None) -> list[dict[str, Any]]:
         columns = ("at", "actor", "action", "reason", "call_id", "detail")
@@ -363,10 +392,7 @@ class AuditStore:
                     "WHERE call_id = ?",
                     (now_text(), reason, call_id),
                 )
-                self.db.execute(
-                    "INSERT INTO access_log (at, actor, action, reason, call_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                    (now_text(), actor, "erase", reason, call_id, "data key destroyed"),
-                )
+                self._insert_access(actor, "erase", reason, call_id, "data key destroyed")
                 erased.append(call_id)
         self._data_keys = {k: v for k, v in self._data_keys.items() if k[0] not in set(erased)}
         if erased:

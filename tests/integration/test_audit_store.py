@@ -165,6 +165,17 @@ def test_rotation_then_rewrap_keeps_everything_readable(store: AuditStore, keys:
 
 
 def test_migrations_are_versioned_and_rerunnable(store: AuditStore) -> None:
-    """Opening an already migrated database applies nothing and reports version 1."""
+    """Opening an already migrated database applies nothing and reports the latest version."""
     assert store.db.migrate() == []
-    assert store.db.schema_version() == 1
+    assert store.db.schema_version() == 2
+
+
+def test_access_log_is_chained(store: AuditStore) -> None:
+    """Reads and erasures are logged in a chain: deleting one access record is detected."""
+    store.append(call_events("call-a", 3))
+    store.record_access("alice", "show", "complaint", "call-a")
+    store.record_access("bob", "export", "audit", "call-a")
+    store.erase(["call-a"], "dpo", "patient request")
+    assert store.verify().ok
+    store.db.execute("DELETE FROM access_log WHERE actor = ?", ("bob",))
+    assert [p.what for p in store.verify().problems] == ["access log entry 3 altered or removed"]

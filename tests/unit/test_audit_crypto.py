@@ -67,6 +67,8 @@ def test_env_keys_list_current_first_and_reject_bad_material() -> None:
     assert provider.master_key("k1") == bytes([1]) * 32
     # The index key derives from the oldest key, so adding a new key does not change caller hashes.
     assert provider.index_key() == StaticKeyProvider.from_env_text(f"k1:{k1}", None).index_key()
+    bare = StaticKeyProvider.from_env_text(k1, None)
+    assert bare.current_key_id() == StaticKeyProvider.from_env_text(f" {k1} ", None).current_key_id() != k1
     with pytest.raises(AuditKeyError) as caught:
         StaticKeyProvider.from_env_text("k1:c2hvcnQ=", None)
     assert "c2hvcnQ" not in str(caught.value)
