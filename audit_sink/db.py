@@ -122,6 +122,9 @@ class Database:
                         continue
                     version = int(match.group(1))
                     with self.transaction():
+                        # Another process may have applied it while this one waited for the write lock.
+                        if self.execute("SELECT 1 FROM schema_migrations WHERE version = ?", (version,)):
+                            continue
                         for statement in _statements(path.read_text()):
                             self.execute(statement)
                         self.execute(

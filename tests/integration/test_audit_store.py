@@ -179,3 +179,15 @@ def test_access_log_is_chained(store: AuditStore) -> None:
     assert store.verify().ok
     store.db.execute("DELETE FROM access_log WHERE actor = ?", ("bob",))
     assert [p.what for p in store.verify().problems] == ["access log entry 3 altered or removed"]
+
+
+def test_concurrent_first_opens_migrate_once(store_url: str, keys: FileKeyProvider) -> None:
+    """Sink replicas starting together on an empty database apply each migration exactly once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        stores = list(pool.map(lambda _: AuditStore.open(store_url, keys), range(4)))
+    versions = stores[0].db.execute("SELECT version FROM schema_migrations ORDER BY version")
+    assert [row[0] for row in versions] == [1, 2]
+    for opened in stores:
+        opened.close()
