@@ -12,6 +12,7 @@ from camille.simulator.caller import (
 )
 from camille.simulator.connection import Connection, ResponseRecord, Truncation, item_text
 from camille.simulator.scenario import (
+    BackendSetup,
     Branch,
     Call,
     Fault,
@@ -31,6 +32,7 @@ __all__ = [
     "API_KEY_FORMAT",
     "SIMULATOR_API_KEY",
     "AgentSegment",
+    "BackendSetup",
     "Branch",
     "Call",
     "CallClock",

@@ -93,8 +93,10 @@ class ScriptedCall:
         speed: float = 1.0,
         cache_dir: Path | None = None,
         on_entry: Callable[[TranscriptEntry], None] | None = None,
+        no_answer_s: float = 5.0,
     ) -> None:
         self.scenario = scenario
+        self.no_answer_s = no_answer_s
         self.clock = CallClock(speed)
         self.output = RecordingAudioOutput(self.clock)
         self.agent_state = "initializing"
@@ -186,15 +188,14 @@ class ScriptedCall:
     async def _script_done(self) -> None:
         await self.input.finished.wait()
         last = self.input.utterances[-1]
+        finished_wall = time.monotonic()
         while True:
-            after = [s for s in self.output.segments if last.ended_at is not None and s.started_at >= last.ended_at]
-            quiet = self.output.last_activity()
-            if (
-                after
-                and quiet is not None
-                and self.agent_state != "thinking"
-                and self.clock.now() - quiet >= self.scenario.hangup_after_ms / 1000
-            ):
+            answered = any(last.ended_at is not None and s.started_at >= last.ended_at for s in self.output.segments)
+            quiet_since = max(last.ended_at or 0.0, self.output.last_activity() or 0.0)
+            quiet = not self.output.playing and self.agent_state not in ("thinking", "speaking")
+            # an agent that never answers the last line is hung up on after `no_answer_s` of wall time
+            waited_enough = answered or time.monotonic() - finished_wall >= self.no_answer_s
+            if quiet and waited_enough and self.clock.now() - quiet_since >= self.scenario.hangup_after_ms / 1000:
                 return
             await asyncio.sleep(0.02)
 
@@ -237,17 +238,19 @@ async def run_scripted_call(
     on_entry: Callable[[TranscriptEntry], None] | None = None,
     cache_dir: Path | None = None,
     close_session: bool = True,
+    no_answer_s: float = 5.0,
 ) -> CallReport:
     """Play `scenario`'s caller into `session` and return the call's transcript and timings.
 
     By default the session is started with `session.start(agent)`; pass `start` to start it your own way (it is
     called after the scripted input and recording output are attached). The call ends when the script is done and
-    the agent has been quiet for the scenario's `hangup_after_ms`, when the session closes, on a fatal (not
+    the agent has been quiet for the scenario's `hangup_after_ms` (or has not answered the last line within
+    `no_answer_s`), when the session closes, on a fatal (not
     recoverable) error, which the session reports with no `close` event, or after `timeout_s`.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    call = ScriptedCall(scenario, speed=speed, cache_dir=cache_dir, on_entry=on_entry)
+    call = ScriptedCall(scenario, speed=speed, cache_dir=cache_dir, on_entry=on_entry, no_answer_s=no_answer_s)
     call.attach(session)
     call.started_wall = time.time()
     if start is not None:

@@ -552,8 +552,11 @@ class Connection:
         body["status_details"] = {"type": "cancelled", "reason": reason}
         self.emit("response.done", response=body)
 
-    async def apply_fault(self, fault: Fault, *, metadata: dict[str, Any] | None = None) -> bool:
-        """Send what the service sends for this failure; True when it replaced the response being started."""
+    async def apply_fault(
+        self, fault: Fault, *, metadata: dict[str, Any] | None = None, in_response: bool = True
+    ) -> bool:
+        """Send what the service sends for this failure: as a failed response when one is being started
+        (`in_response`), else as a bare `error` event. True when it replaced the response being started."""
         logger.info("simulator injects %s", fault.value)
         if fault is Fault.DROP_SOCKET:
             await self._close()
@@ -562,16 +565,10 @@ class Connection:
             self.emit_error("Incorrect API key provided.", code="invalid_api_key")
             await self._close()
             return True
-        if fault is Fault.SERVER_ERROR:
-            self.emit_error(
-                "The server had an error while processing your request. Sorry about that!", type_="server_error"
-            )
+        error = _FAULT_ERRORS[fault]
+        if fault is Fault.SERVER_ERROR or not in_response:
+            self.emit("error", error={**error, "param": None})
             return True
-        error = (
-            {"type": "insufficient_quota", "code": "insufficient_quota", "message": "You exceeded your current quota."}
-            if fault is Fault.INSUFFICIENT_QUOTA
-            else {"type": "invalid_request_error", "code": "rate_limit_exceeded", "message": "Rate limit reached."}
-        )
         record = ResponseRecord(new_id("resp"), "fault", self._turn, None, metadata, status="failed")
         record.reason = fault.value
         self.responses.append(record)
@@ -589,6 +586,24 @@ class Connection:
             self._active_task.cancel()
         self._active = self._active_task = self._active_item = None
 
+
+_FAULT_ERRORS: dict[Fault, dict[str, Any]] = {
+    Fault.INSUFFICIENT_QUOTA: {
+        "type": "insufficient_quota",
+        "code": "insufficient_quota",
+        "message": "You exceeded your current quota, please check your plan and billing details.",
+    },
+    Fault.RATE_LIMITED: {
+        "type": "invalid_request_error",
+        "code": "rate_limit_exceeded",
+        "message": "Rate limit reached for requests. Please try again later.",
+    },
+    Fault.SERVER_ERROR: {
+        "type": "server_error",
+        "code": None,
+        "message": "The server had an error while processing your request. Sorry about that!",
+    },
+}
 
 _HANDLERS: dict[str, Callable[[Connection, dict[str, Any]], Awaitable[None]]] = {
     "session.update": Connection._session_update,

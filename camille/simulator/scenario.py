@@ -92,6 +92,22 @@ class FaultAt(_Model):
     )
 
 
+class BackendSetup(_Model):
+    """How the scheduling backend should be staged for this call (the demo applies it; the simulator does not).
+
+    Strings may hold the date placeholders; `resolved(today)` returns them as ISO dates.
+    """
+
+    closed_days: list[str] = Field(default_factory=list, description="Days with no free slot.")
+    failing_tools: list[str] = Field(default_factory=list, description="Tools whose backend calls fail.")
+    appointments: list[dict[str, Any]] = Field(
+        default_factory=list, description="Appointments that exist before the call (date, time, patient, phone...)."
+    )
+
+    def resolved(self, today: dt.date) -> BackendSetup:
+        return BackendSetup.model_validate(resolve_dates(self.model_dump(), today))
+
+
 class Turn(_Model):
     caller: str = Field(min_length=1, description="What the caller says; also what the server's transcription says.")
     after_agent_ms: int = Field(default=700, ge=0, description="Silence after the agent stops speaking.")
@@ -124,6 +140,7 @@ class Scenario(_Model):
     turns: list[Turn] = Field(min_length=1)
     hangup_after_ms: int = Field(default=1500, ge=0, description="Silence after the agent's last answer, then hang up.")
     faults: list[FaultAt] = Field(default_factory=list)
+    backend: BackendSetup = Field(default_factory=BackendSetup)
 
     @field_validator("timezone")
     @classmethod
@@ -153,10 +170,14 @@ def _collect_says(steps: list[Step], into: set[str]) -> None:
 
 
 def looks_like_error(output: str) -> bool:
-    """A tool output looks like an error when it is empty, starts with "error"/"erreur" or is LiveKit's
-    "An internal error occurred", or is a JSON object with a truthy "error" key or with "ok": false."""
+    """A tool output looks like an error when it starts with "error"/"erreur" or LiveKit's "An internal error
+    occurred", or is a JSON object with a truthy "error" key or with "ok": false.
+
+    The wire format carries no error flag (a `ToolError`'s text arrives as a plain output), so a scenario that must
+    recognise a particular speakable error uses `if_output_contains`.
+    """
     text = output.strip()
-    if not text or text.lower().startswith(_ERROR_PREFIXES):
+    if text.lower().startswith(_ERROR_PREFIXES):
         return True
     try:
         value = json.loads(text)

@@ -132,10 +132,10 @@ class RealtimeSimulator:
         self._armed.append(fault)
 
     async def inject(self, fault: Fault) -> None:
-        """Send `fault` now on every open connection, outside any response."""
+        """Send `fault` now on every open connection as a bare `error` event (or drop the socket)."""
         for connection in list(self.connections):
             if not connection.closed:
-                await connection.apply_fault(fault)
+                await connection.apply_fault(fault, in_response=False)
 
     async def drop_connections(self) -> None:
         """Close every open socket abruptly, as a network failure would."""
@@ -206,7 +206,7 @@ class RealtimeSimulator:
             if self._key_problem(request) is not None:
                 await connection.apply_fault(Fault.INVALID_API_KEY)
             for fault in (f.fault for f in self.scenario.faults if f.turn is None):
-                await connection.apply_fault(fault)
+                await connection.apply_fault(fault, in_response=False)
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
                     continue

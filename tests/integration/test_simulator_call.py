@@ -13,7 +13,7 @@ from livekit.plugins import openai
 from camille.audio import rms
 from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, run_scripted_call
 
-SPEED = 4.0
+SPEED = 10.0
 
 
 class BookingAgent(Agent):
