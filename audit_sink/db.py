@@ -5,6 +5,7 @@ SQL is written once with `?` placeholders; the PostgreSQL adapter turns them int
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -53,6 +54,8 @@ class Database:
             path = Path(url.removeprefix("sqlite:///"))
             path.parent.mkdir(parents=True, exist_ok=True)
             self.path = path
+            # Owner-only from the start; SQLite gives the -wal and -shm files the same mode.
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             self._sqlite = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
             for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON", "busy_timeout=30000"):
                 self._sqlite.execute(f"PRAGMA {pragma}")

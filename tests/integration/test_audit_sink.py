@@ -183,7 +183,7 @@ async def test_canary_phi_is_absent_from_database_files_and_logs(
         assert sink.store.events("call-canary") == events
     needles = [CANARY_NAME.encode(), CANARY_PHONE.encode(), CANARY_PHONE[3:].encode(), b"Canarivox"]
     database_files = list((settings.data_dir).glob("audit.sqlite3*"))
-    assert database_files
+    assert database_files and all(path.stat().st_mode & 0o077 == 0 for path in database_files)
     for path in database_files:
         content = path.read_bytes()
         assert not any(needle in content for needle in needles), path.name
