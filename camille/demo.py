@@ -38,6 +38,7 @@ def demo(
 ) -> None:
     """Run one scripted call through Camille and print what was said, with timings."""
     configure("WARNING")
+    logging.getLogger("livekit.agents").setLevel(logging.ERROR)  # "no pause on this output": true, and expected
     report = asyncio.run(run_demo(scenario, wav=wav, speed=speed, timeout_s=timeout_s, echo=typer.echo))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

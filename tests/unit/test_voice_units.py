@@ -132,3 +132,12 @@ async def test_missing_phrase_refuses_to_load(clinic: ClinicProfile, tmp_path: P
 def test_medical_advice_detector(text: str, rule: str | None) -> None:
     """Doses, drugs to take, advice and diagnoses are flagged; booking talk is not."""
     assert medical_advice(text) == rule
+
+
+def test_bench_percentile_interpolates() -> None:
+    """The bench's percentile is the inclusive interpolated one, and None without samples."""
+    from voice_worker.bench import percentile
+
+    assert percentile([], 95) is None
+    assert percentile([7.0], 95) == 7.0
+    assert percentile([float(v) for v in range(1, 101)], 95) == pytest.approx(95.05)
