@@ -22,6 +22,7 @@ from livekit.agents.voice.events import (
     UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
+from pydantic import ValidationError
 
 from contracts.alerts import AlertKind
 from contracts.audit import (
@@ -72,8 +73,16 @@ class CallSupervisor:
         session.on("error", self._on_error)
         session.on("close", self._on_close)
 
-    def call_started(self, channel: Channel, participant_hash: str | None) -> None:
-        self.ctx.audit.emit(CallStarted(channel=channel, participant_hash=participant_hash))
+    def call_started(self, channel: Channel, participant_hash: str | None, caller_phone: str | None = None) -> None:
+        try:
+            started = CallStarted(
+                channel=channel,
+                participant_hash=participant_hash,
+                caller_phone=PHI(caller_phone) if caller_phone else None,
+            )
+        except ValidationError:  # a caller id that is not a valid number (withheld, "anonymous"): keep the rest
+            started = CallStarted(channel=channel, participant_hash=participant_hash)
+        self.ctx.audit.emit(started)
 
     def greet(self, joined_at: float, delay_s: float = 0.0) -> None:
         """Play the greeting (after an optional settle delay); latency runs from `joined_at` (monotonic)."""

@@ -91,7 +91,19 @@ def validate(ctx: CallContext, tool: ToolName, arguments: dict[str, Any]) -> Any
 
 async def invoke(ctx: CallContext, tool: ToolName, arguments: dict[str, Any], raw_tool_call_id: str) -> Any:
     """Run one tool call end to end; returns what goes back to the model (JSON text or a no-reply ToolResult)."""
-    args = validate(ctx, tool, {k: v for k, v in arguments.items() if v is not None})
+    try:
+        args = validate(ctx, tool, {k: v for k, v in arguments.items() if v is not None})
+    except ToolError:
+        ctx.audit.emit(
+            ToolFailed(
+                tool=tool,
+                tool_call_id=tool_call_id_of(raw_tool_call_id),
+                duration_ms=0.0,
+                code=ToolErrorCode.INVALID_ARGUMENTS,
+                retryable=False,
+            )
+        )
+        raise
     request = ToolRequest.create(
         call_id=ctx.call_id,
         tool_call_id=tool_call_id_of(raw_tool_call_id),

@@ -69,7 +69,8 @@ async def entrypoint(job: JobContext) -> None:
             extra={"call_id": call.ctx.call_id, "at": time.time(), "participant": decision.participant_hash[:16]},
         )
         sip = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
-        call.supervisor.call_started(Channel.SIP if sip else Channel.WEB, decision.participant_hash)
+        caller_phone = participant.attributes.get("sip.phoneNumber") if sip else None
+        call.supervisor.call_started(Channel.SIP if sip else Channel.WEB, decision.participant_hash, caller_phone)
         call.supervisor.greet(decision.joined_at, settings.greeting_delay_ms / 1000)
 
     await job.connect()

@@ -208,3 +208,15 @@ async def test_end_call_is_idempotent(kind: str) -> None:
     await supervisor.end_call(CallEndReason.AGENT_ENDED)
     await supervisor.end_call(CallEndReason.ERROR)
     assert [e.kind for e in transport.events] == [kind] and control.actions == ["hang_up"]
+
+
+async def test_call_started_keeps_a_valid_caller_id_and_drops_a_withheld_one() -> None:
+    """A SIP caller id is audited (as PHI); an unusable one is left out without losing the event."""
+    from contracts.audit import Channel
+
+    supervisor, _, _, transport = build()
+    supervisor.call_started(Channel.SIP, "a" * 64, "+41791234567")
+    supervisor.call_started(Channel.SIP, "a" * 64, "anonymous")
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    phones = [getattr(e.payload, "caller_phone", None) for e in transport.events if e.kind == "call_started"]
+    assert [p.reveal() if p else None for p in phones] == ["+41791234567", None]

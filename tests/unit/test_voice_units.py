@@ -141,3 +141,27 @@ def test_bench_percentile_interpolates() -> None:
     assert percentile([], 95) is None
     assert percentile([7.0], 95) == 7.0
     assert percentile([float(v) for v in range(1, 101)], 95) == pytest.approx(95.05)
+
+
+async def test_production_worker_refuses_offline_or_missing_phrases(
+    clinic: ClinicProfile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In production only the session's voice counts: phrases rendered offline do not let the worker start."""
+    from voice_worker.bootstrap import load_phrases
+    from voice_worker.phrases import OFFLINE_VOICE
+
+    clinic_file = tmp_path / "clinic.yaml"
+    clinic_file.write_bytes(SHIPPED_CLINIC_FILE.read_bytes())  # test set-up
+    env = {
+        "CAMILLE_ENV": "production", "NATS_URL": "nats://n:4222", "CAMILLE_CLINIC_FILE": str(clinic_file),
+        "LIVEKIT_URL": "wss://lk", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s", "OPENAI_API_KEY": "sk-x",
+        "CAMILLE_IDENTITY_HASH_KEY": "secret", "CAMILLE_PHRASE_CACHE_DIR": str(tmp_path / "phrases"),
+    }  # fmt: skip
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = VoiceWorkerSettings()
+    await render_phrasebook(clinic, tmp_path / "phrases", OFFLINE_VOICE, _tone)
+    with pytest.raises(PhraseCacheError):
+        load_phrases(settings, clinic)
+    await render_phrasebook(clinic, tmp_path / "phrases", settings.voice, _tone)
+    assert load_phrases(settings, clinic).voices == {settings.voice}
