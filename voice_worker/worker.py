@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 
@@ -14,6 +15,7 @@ from contracts.audit import CallEndReason, Channel
 from voice_worker.bootstrap import build_call, load_phrases
 from voice_worker.greeting import GreetingGate
 from voice_worker.settings import VoiceWorkerSettings
+from voice_worker.supervisor import CallSupervisor
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,29 @@ class RoomCallControl:
 
     async def hang_up(self) -> None:
         await self._job.delete_room()
+
+
+class JoinHandler:
+    """Participant joins -> the greeting: the first user participant (standard or SIP) is greeted once, at once."""
+
+    def __init__(
+        self, gate: GreetingGate, supervisor: CallSupervisor, control: RoomCallControl, *, greeting_delay_s: float
+    ) -> None:
+        self._gate, self._supervisor, self._control = gate, supervisor, control
+        self._delay_s = greeting_delay_s
+
+    def __call__(self, participant: rtc.RemoteParticipant) -> None:
+        decision = self._gate.on_participant_joined(participant.identity, participant.kind, time.monotonic())
+        if decision is None:
+            return
+        self._control.caller = participant
+        when = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        log.info("greeting triggered at %s for participant %s", when, decision.participant_hash[:16])
+        sip = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+        caller_phone = participant.attributes.get("sip.phoneNumber") if sip else None
+        channel = Channel.SIP if sip else Channel.WEB
+        self._supervisor.call_started(channel, decision.participant_hash, caller_phone)
+        self._supervisor.greet(decision.joined_at, self._delay_s)
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -57,21 +82,12 @@ async def entrypoint(job: JobContext) -> None:
         await nc.drain()
 
     job.add_shutdown_callback(shutdown)
-    gate = GreetingGate(settings.identity_hash_key.get_secret_value().encode())
-
-    def on_join(participant: rtc.RemoteParticipant) -> None:
-        decision = gate.on_participant_joined(participant.identity, participant.kind, time.monotonic())
-        if decision is None:
-            return
-        control.caller = participant
-        log.info(
-            "greeting triggered",
-            extra={"call_id": call.ctx.call_id, "at": time.time(), "participant": decision.participant_hash[:16]},
-        )
-        sip = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
-        caller_phone = participant.attributes.get("sip.phoneNumber") if sip else None
-        call.supervisor.call_started(Channel.SIP if sip else Channel.WEB, decision.participant_hash, caller_phone)
-        call.supervisor.greet(decision.joined_at, settings.greeting_delay_ms / 1000)
+    on_join = JoinHandler(
+        GreetingGate(settings.identity_hash_key.get_secret_value().encode()),
+        call.supervisor,
+        control,
+        greeting_delay_s=settings.greeting_delay_ms / 1000,
+    )
 
     await job.connect()
     await call.session.start(call.agent, room=job.room)

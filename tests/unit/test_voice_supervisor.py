@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from typing import Any
 
 import pytest
 from livekit.agents.llm import ChatMessage, RealtimeModelError
@@ -220,3 +221,33 @@ async def test_call_started_keeps_a_valid_caller_id_and_drops_a_withheld_one() -
     await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
     phones = [getattr(e.payload, "caller_phone", None) for e in transport.events if e.kind == "call_started"]
     assert [p.reveal() if p else None for p in phones] == ["+41791234567", None]
+
+
+async def test_join_events_greet_the_first_user_once_and_never_an_agent() -> None:
+    """Agent joins greet nobody; the first caller is greeted once; a second participant changes nothing."""
+    from types import SimpleNamespace
+
+    from livekit import rtc
+
+    from voice_worker.greeting import GreetingGate
+    from voice_worker.worker import JoinHandler
+
+    supervisor, player, _, transport = build()
+    control = SimpleNamespace(caller=None)
+    on_join = JoinHandler(GreetingGate(b"k"), supervisor, control, greeting_delay_s=0.0)  # type: ignore[arg-type]
+
+    def participant(identity: str, kind: int) -> Any:
+        return SimpleNamespace(identity=identity, kind=kind, attributes={"sip.phoneNumber": "+41791234567"})
+
+    on_join(participant("agent-2", rtc.ParticipantKind.PARTICIPANT_KIND_AGENT))
+    await asyncio.sleep(0.01)
+    assert player.calls == []
+    caller = participant("sip_caller", rtc.ParticipantKind.PARTICIPANT_KIND_SIP)
+    on_join(caller)
+    on_join(participant("helper", rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD))
+    await asyncio.sleep(0.01)
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == [(PhraseKey.GREETING, False)]
+    assert control.caller is caller
+    started = [e.payload for e in transport.events if e.kind == "call_started"]
+    assert len(started) == 1 and started[0].channel == "sip"  # type: ignore[union-attr]
