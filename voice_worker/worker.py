@@ -8,11 +8,14 @@ import time
 
 from livekit import rtc
 from livekit.agents import JobContext, JobProcess, WorkerOptions
+from nats.aio.client import Client as NATS
 
 from camille.bus import connect
 from camille.clinic import load_clinic
 from contracts.audit import CallEndReason, Channel
+from contracts.tools import ToolReply, ToolRequest
 from voice_worker.bootstrap import build_call, load_phrases
+from voice_worker.gateway import ToolUnavailable
 from voice_worker.greeting import GreetingGate
 from voice_worker.settings import VoiceWorkerSettings
 from voice_worker.supervisor import CallSupervisor
@@ -36,6 +39,19 @@ class RoomCallControl:
 
     async def hang_up(self) -> None:
         await self._job.delete_room()
+
+
+class UnreachableBus:
+    """The tool gateway and audit transport of a call that started while NATS was unreachable."""
+
+    async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply:
+        raise ToolUnavailable("nats_disconnected")
+
+    async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
+        raise ConnectionError("nats unreachable")
+
+    async def publish_alert(self, subject: str, data: bytes) -> None:
+        raise ConnectionError("nats unreachable")
 
 
 class JoinHandler:
@@ -70,16 +86,21 @@ def prewarm(proc: JobProcess) -> None:
 
 async def entrypoint(job: JobContext) -> None:
     settings: VoiceWorkerSettings = job.proc.userdata["settings"]
-    nc = await connect(settings.nats_url or DEFAULT_DEV_NATS_URL, name=f"voice-worker-{job.job.id}")
     control = RoomCallControl(job)
-    call = build_call(
-        settings, job.proc.userdata["clinic"], job.proc.userdata["phrasebook"], nc=nc, call_control=control
-    )
+    clinic, phrasebook = job.proc.userdata["clinic"], job.proc.userdata["phrasebook"]
+    try:
+        nc: NATS | None = await connect(settings.nats_url or DEFAULT_DEV_NATS_URL, name=f"voice-worker-{job.job.id}")
+        call = build_call(settings, clinic, phrasebook, nc=nc, call_control=control)
+    except Exception as exc:  # the caller is still answered: tools fail fast with the fixed phrase, audit is lost
+        log.error("NATS unreachable at call start", extra={"error": type(exc).__name__})
+        nc, bus = None, UnreachableBus()
+        call = build_call(settings, clinic, phrasebook, gateway=bus, audit_transport=bus, call_control=control)
     call.ctx.audit.start()
 
     async def shutdown(reason: str) -> None:
         await call.supervisor.end_call(_end_reason(reason), hang_up=False)
-        await nc.drain()
+        if nc is not None:
+            await nc.drain()
 
     job.add_shutdown_callback(shutdown)
     on_join = JoinHandler(

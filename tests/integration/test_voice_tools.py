@@ -213,3 +213,14 @@ async def test_tool_request_carries_the_call_trace(nc: NATS, runner: FakeToolRun
     trace_id = format(ctx.call_span.get_span_context().trace_id, "032x")
     assert runner.headers[0]["traceparent"].split("-")[1] == trace_id
     assert runner.headers[0]["Camille-Call-Id"] == "call-1"
+
+
+async def test_call_started_without_nats_fails_tools_fast(nc: NATS) -> None:
+    """A call that began while NATS was unreachable answers tool calls with the tool-failure phrase at once."""
+    from voice_worker.worker import UnreachableBus
+
+    ctx, player, _ = make_ctx(nc)
+    ctx.gateway = UnreachableBus()
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t11")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert player.keys == [PhraseKey.TOOL_FAILURE]
