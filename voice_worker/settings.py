@@ -72,6 +72,11 @@ class VoiceWorkerSettings(CommonSettings):
         description="Key of the participant-identity hash in logs and audit.",
     )
 
+    # Telemetry (the standard OpenTelemetry variable; the exporters read the other OTEL_* variables themselves).
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT")
+    )
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if not self.livekit_url or self.livekit_api_key is None or self.livekit_api_secret is None:

@@ -19,6 +19,7 @@ from voice_worker.gateway import ToolUnavailable
 from voice_worker.greeting import GreetingGate
 from voice_worker.settings import VoiceWorkerSettings
 from voice_worker.supervisor import CallSupervisor
+from voice_worker.telemetry import configure_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class JoinHandler:
 def prewarm(proc: JobProcess) -> None:
     """Once per worker process: refuse to start on a bad configuration or a missing phrase."""
     settings = VoiceWorkerSettings()
+    configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)
     proc.userdata.update(settings=settings, clinic=clinic, phrasebook=load_phrases(settings, clinic))
 

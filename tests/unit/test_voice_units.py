@@ -165,3 +165,25 @@ async def test_production_worker_refuses_offline_or_missing_phrases(
         load_phrases(settings, clinic)
     await render_phrasebook(clinic, tmp_path / "phrases", settings.voice, _tone)
     assert load_phrases(settings, clinic).voices == {settings.voice}
+
+
+def test_telemetry_exports_only_when_an_endpoint_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No endpoint: nothing is installed; with one (in a child process), SDK providers take over the globals."""
+    import subprocess
+    import sys
+
+    from voice_worker.telemetry import configure_telemetry
+
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    assert configure_telemetry(VoiceWorkerSettings()) is False
+    code = (
+        "from opentelemetry import trace, metrics\n"
+        "from voice_worker.settings import VoiceWorkerSettings\n"
+        "from voice_worker.telemetry import configure_telemetry\n"
+        "assert configure_telemetry(VoiceWorkerSettings())\n"
+        "print(type(trace.get_tracer_provider()).__module__, type(metrics.get_meter_provider()).__module__)\n"
+    )
+    env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split() == ["opentelemetry.sdk.trace", "opentelemetry.sdk.metrics._internal"]
