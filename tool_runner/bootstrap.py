@@ -122,7 +122,7 @@ async def tool_runner_running(
             clock=clock,
             max_reply_bytes=nc.max_payload,
         )
-        broker = build_broker(nats_url, runner.handle)
+        broker = build_broker(nats_url, runner.handle, concurrency=settings.concurrency)
         await broker.start()
         await wait_until_answering(nc)
         try:

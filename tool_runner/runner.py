@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from camille.tracing import extract_context
 from contracts.base import new_message_id
 from contracts.clinic import ClinicProfile
-from contracts.tools import ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
+from contracts.tools import BookingRules, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
 from tool_runner.backends import Outcome, WebhookBackend
 from tool_runner.idempotency import ResultStore
 from tool_runner.telemetry import Telemetry
@@ -35,6 +35,7 @@ _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 # retry with the same key runs again (and the backend's own Idempotency-Key handling keeps it single).
 STORED_CODES = frozenset({ToolErrorCode.SLOT_UNAVAILABLE, ToolErrorCode.NOT_FOUND, ToolErrorCode.INVALID_ARGUMENTS})
 WAIT_POLL_S = 0.02
+READ_ONLY = frozenset({ToolName.CHECK_AVAILABILITY})
 PROBE_HEADER = "Camille-Probe"  # readiness probes from this service's own composition root: answered empty
 
 
@@ -90,6 +91,7 @@ class ToolRunner:
         self.telemetry = telemetry
         self.clock = clock
         self.max_reply_bytes = max_reply_bytes
+        self._hours = clinic.hours()  # parsed once: validation runs on every request
 
     async def handle(self, tool: ToolName, data: bytes, headers: Mapping[str, str] | None = None) -> bytes:
         """Answer one request; never raises (a bug becomes an `internal` reply)."""
@@ -131,7 +133,8 @@ class ToolRunner:
     async def _answer(self, tool: ToolName, data: bytes) -> ToolReply:
         now = self.clock()
         try:
-            request = ToolRequest.model_validate_json(data, context=self.clinic.booking_rules(now).context())
+            rules = BookingRules(self.clinic.zone, now, self._hours, self.clinic.phone_region)
+            request = ToolRequest.model_validate_json(data, context=rules.context())
         except ValidationError as exc:
             return invalid_reply(tool, data, exc)
         if request.tool is not tool:
@@ -147,6 +150,8 @@ class ToolRunner:
 
     async def _once(self, request: ToolRequest) -> ToolReply:
         """Run the call unless another replica has (or is): then answer with that replica's reply."""
+        if request.tool in READ_ONLY:
+            return await self._execute(request)  # a repeat simply reads again: nothing to protect, fresher answer
         key = request.idempotency_key
         while (remaining := self._remaining_s(request)) > 0:
             claim = await self.results.claim(key, hold_s=remaining + 1.0)

@@ -39,10 +39,11 @@ async def _raw(message: NatsMessage) -> RawToolRequest:
     return RawToolRequest(message.body, dict(message.headers or {}))
 
 
-def _subscriber(broker: NatsBroker, tool: ToolName, handle: Handle) -> None:
+def _subscriber(broker: NatsBroker, tool: ToolName, handle: Handle, concurrency: int) -> None:
     @broker.subscriber(
         tool_subject(tool),
         queue=TOOLS_QUEUE_GROUP,
+        max_workers=concurrency,  # calls wait on webhooks: one at a time would queue every caller behind the slowest
         decoder=_raw,
         title=tool.value,
         description=f"Request/reply: a ToolRequest for {tool.value}; the reply is a ToolReply (JSON).",
@@ -51,7 +52,13 @@ def _subscriber(broker: NatsBroker, tool: ToolName, handle: Handle) -> None:
         return await handle(tool, request.body, request.headers)
 
 
-def build_broker(nats_url: str, handle: Handle, **connection: Any) -> NatsBroker:
+def _faststream_logger() -> logging.Logger:
+    logger = logging.getLogger("tool_runner.faststream")
+    logger.setLevel(logging.WARNING)  # FastStream narrates worker start/stop at INFO; keep warnings and errors
+    return logger
+
+
+def build_broker(nats_url: str, handle: Handle, *, concurrency: int = 64, **connection: Any) -> NatsBroker:
     broker = NatsBroker(
         [server.strip() for server in nats_url.split(",")],
         apply_types=False,
@@ -59,11 +66,12 @@ def build_broker(nats_url: str, handle: Handle, **connection: Any) -> NatsBroker
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         graceful_timeout=10.0,
-        log_level=logging.DEBUG,  # one line per message at INFO is noise (and costs time) at 50 calls in flight
+        log_level=logging.DEBUG,
+        logger=_faststream_logger(),  # one line per message at INFO is noise (and costs time) at 50 calls in flight
         **connection,
     )
     for tool in ToolName:
-        _subscriber(broker, tool, handle)
+        _subscriber(broker, tool, handle, concurrency)
     return broker
 
 

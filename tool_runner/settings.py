@@ -30,6 +30,7 @@ class ToolRunnerSettings(CommonSettings):
     http_transport: Literal["aiohttp", "httpx"] = Field(
         default="aiohttp", description="HTTP transport under httpx: aiohttp keeps p99 low under concurrency."
     )
+    concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook answers are errors.")
 
     def production_problems(self) -> list[str]:

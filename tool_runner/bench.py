@@ -1,0 +1,34 @@
+"""`camille bench tools`: what NATS + the tool runner add to a webhook call, and which HTTP transport to use.
+
+A local webhook answers after a fixed delay. We time tool calls through NATS and the tool runner, and direct
+in-process HTTP calls to the same webhook, at 1 and 50 concurrent callers, and subtract the webhook's delay.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback(invoke_without_command=True)
+def tools(
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures to this file.")] = None,
+    delay_ms: Annotated[float, typer.Option(help="The webhook's fixed answer delay.")] = 20.0,
+    calls: Annotated[int, typer.Option(help="Calls per measurement at 50 concurrent callers.")] = 1000,
+) -> None:
+    """Measure tool-call overhead p50/p99 at 1 and 50 concurrent callers; compare httpx transports."""
+    import asyncio
+
+    from tool_runner.benchmark import run
+
+    figures = asyncio.run(run(delay_s=delay_ms / 1000, calls=calls))
+    for key, value in figures.items():
+        typer.echo(f"{key:>44}: {value}")
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        typer.echo(f"wrote {json_path}")

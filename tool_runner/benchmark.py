@@ -1,0 +1,198 @@
+"""The measurements behind `camille bench tools` (see bench.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import nats.errors
+from nats.aio.client import Client as NATS
+
+from camille.bus import EmbeddedNats, connect, free_port
+from contracts.subjects import tool_subject
+from contracts.tools import ToolReply
+from tool_runner.bootstrap import http_client
+from tool_runner.settings import ToolRunnerSettings
+from tool_runner.testing import LocalWebhook, delayed, json_answer, tool_request
+
+ANSWER = {
+    "tool": "check_availability",
+    "slots": [
+        {"start": "2030-01-07T09:00:00+01:00", "duration_minutes": 20, "practitioner": "Dr Fillion"},
+        {"start": "2030-01-07T09:20:00+01:00", "duration_minutes": 20, "practitioner": "Dr Fillion"},
+    ],
+}
+ROUTING = """
+backends:
+  bench:
+    kind: http
+    url: ${BENCH_URL}
+    signing_secret_env: CAMILLE_WEBHOOK_SECRET
+    timeouts: {connect_s: 2, read_s: 5, total_s: 5}
+    retry: {max_attempts: 1}
+    breaker: {failure_threshold: 1000}
+tools:
+  check_availability: {backend: bench, path: /check}
+  book_appointment: {backend: bench, path: /book}
+  cancel_appointment: {backend: bench, path: /cancel}
+  send_sms: {backend: bench, path: /sms}
+"""
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+
+
+async def timed(call: Callable[[], Awaitable[None]], concurrency: int, total: int) -> list[float]:
+    """Latencies (ms) of `total` calls made by `concurrency` callers in a closed loop."""
+    samples: list[float] = []
+    per_caller = max(1, total // concurrency)
+
+    async def caller() -> None:
+        for _ in range(per_caller):
+            started = time.perf_counter()
+            await call()
+            samples.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(caller() for _ in range(concurrency)))
+    return samples
+
+
+def summary(name: str, samples: list[float], delay_ms: float) -> dict[str, float]:
+    overhead = [s - delay_ms for s in samples]
+    return {
+        f"{name}_p50_ms": round(percentile(overhead, 50), 3),
+        f"{name}_p99_ms": round(percentile(overhead, 99), 3),
+    }
+
+
+async def direct_http(url: str, transport: str, delay_ms: float, calls: int) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    async with http_client(transport) as client:
+
+        async def call() -> None:
+            response = await client.post(f"{url}/check", json={"tool": "check_availability", "date": "2030-01-07"})
+            response.raise_for_status()
+
+        await timed(call, 10, 100)  # warm the pool
+        figures |= summary(f"direct_{transport}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
+        figures |= summary(f"direct_{transport}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+    return figures
+
+
+async def serve_webhook(port: int, delay_s: float) -> None:
+    """The benchmark's webhook as its own process (as a clinic's server would be)."""
+    hook = LocalWebhook([delayed(json_answer(ANSWER), delay_s)])
+    await hook.start(port)
+    await asyncio.Event().wait()
+
+
+def spawn(code: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **(env or {})})
+
+
+async def until_listening(port: int) -> None:
+    for _ in range(500):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.02)
+    raise RuntimeError("the benchmark webhook did not start")
+
+
+async def until_answering(nc: NATS, subject: str) -> None:
+    for _ in range(500):
+        try:
+            await nc.request(subject, b"", timeout=1)
+            return
+        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
+            await asyncio.sleep(0.02)
+    raise RuntimeError("the tool runner did not start")
+
+
+async def through_tool_runner(
+    nats_url: str, hook_url: str, data_dir: Path, transport: str, delay_ms: float, calls: int
+) -> dict[str, float]:
+    routing = data_dir / "bench-tools.yaml"
+    routing.write_text(ROUTING)
+    env = {
+        "NATS_URL": nats_url,
+        "BENCH_URL": hook_url,
+        "CAMILLE_DATA_DIR": str(data_dir),
+        "CAMILLE_ROUTING_FILE": str(routing),
+        "CAMILLE_HTTP_TRANSPORT": transport,
+        "CAMILLE_IDEMPOTENCY_BUCKET": f"bench_{transport}",
+        "CAMILLE_LOG_LEVEL": "WARNING",
+    }
+    runner = spawn("from camille.cli import main; import sys; sys.argv = ['camille', 'tool-runner']; main()", env)
+    try:
+        nc = await connect(nats_url, name="bench")
+        try:
+            await until_answering(nc, tool_subject("check_availability"))
+
+            async def call() -> None:
+                now = dt.datetime.now(dt.UTC)
+                request = tool_request(
+                    {"tool": "check_availability", "date": "2030-01-07"},
+                    now=now,
+                    call_id="bench",
+                    tool_call_id=uuid.uuid4().hex,
+                    timeout_s=10,
+                )
+                msg = await nc.request(tool_subject(request.tool), request.model_dump_json().encode(), timeout=10)
+                if not ToolReply.model_validate_json(msg.data).ok:
+                    raise RuntimeError("benchmark call failed")
+
+            await timed(call, 10, 100)
+            figures = summary(f"tools_{transport}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
+            figures |= summary(f"tools_{transport}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+            return figures
+        finally:
+            await nc.close()
+    finally:
+        runner.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(runner.wait, 20)
+
+
+async def run(delay_s: float, calls: int) -> dict[str, Any]:
+    delay_ms = delay_s * 1000
+    port = free_port()
+    hook = spawn(f"import asyncio, tool_runner.benchmark as b; asyncio.run(b.serve_webhook({port}, {delay_s}))")
+    url = f"http://127.0.0.1:{port}"
+    await until_listening(port)
+    figures: dict[str, Any] = {"webhook_delay_ms": delay_ms, "calls_at_50": calls}
+    try:
+        with tempfile.TemporaryDirectory(prefix="camille-bench-") as tmp, EmbeddedNats(Path(tmp) / "nats") as server:
+            for transport in ("httpx", "aiohttp"):
+                figures |= await direct_http(url, transport, delay_ms, calls)
+                figures |= await through_tool_runner(server.url, url, Path(tmp), transport, delay_ms, calls)
+    finally:
+        hook.terminate()
+        hook.wait(10)
+    # The transport is chosen on the direct HTTP figures (what the transport itself does at 50 in flight); the
+    # tool-call overhead is then reported for the transport the settings use by default.
+    figures["lower_p99_transport_at_50"] = min(
+        ("httpx", "aiohttp"), key=lambda t: figures[f"direct_{t}_overhead_at_50_p99_ms"]
+    )
+    chosen = figures["default_transport"] = ToolRunnerSettings.model_fields["http_transport"].default
+    for level in ("1", "50"):
+        for q in ("p50", "p99"):
+            figures[f"overhead_{q}_ms_at_{level}"] = figures[f"tools_{chosen}_overhead_at_{level}_{q}_ms"]
+        direct = figures[f"direct_{chosen}_overhead_at_{level}_p50_ms"] + delay_ms
+        tools = figures[f"tools_{chosen}_overhead_at_{level}_p50_ms"] + delay_ms
+        figures[f"round_trip_ratio_p50_at_{level}"] = round(tools / direct, 3) if direct > 0 else None
+    figures["target_overhead_p99_ms_at_50"] = 10.0
+    return figures
