@@ -239,3 +239,30 @@ def rewrap() -> None:
     store = _store()
     moved = store.rewrap()
     typer.echo(json.dumps({"rewrapped": moved, "calls_by_key": store.key_usage()}))
+
+
+@app.command("dead-letters")
+def dead_letters_command(
+    requeue: Annotated[bool, typer.Option(help="Publish them back to their audit subject, then delete them.")] = False,
+) -> None:
+    """List dead-lettered audit messages (origin and error only), or requeue them once the cause is fixed."""
+    from audit_sink import dead_letters
+
+    settings = _settings()
+    if not settings.nats_url:
+        typer.echo("set NATS_URL", err=True)
+        raise typer.Exit(2)
+
+    async def run(nats_url: str) -> list[dead_letters.DeadLetter]:
+        from camille.bus import connected
+
+        async with connected(nats_url, name="audit-dead-letters") as nc:
+            js = nc.jetstream(timeout=10)
+            letters = await dead_letters.dead_letters(js)
+            if requeue:
+                for letter in letters:
+                    await dead_letters.requeue(js, letter)
+            return letters
+
+    for letter in asyncio.run(run(settings.nats_url)):
+        typer.echo(json.dumps(letter.__dict__ | {"requeued": requeue}))

@@ -271,3 +271,25 @@ async def test_events_arriving_after_an_erasure_keep_no_phi(
         with pytest.raises(CallShreddedError):
             sink.store.decrypt(records[6])  # a transcript segment
         assert sink.store.verify().ok
+
+
+async def test_dead_letters_are_listed_without_content_and_requeued(
+    own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
+) -> None:
+    """A dead-lettered event (rejected by an earlier, faulty sink) is listed by origin and error, then requeued."""
+    from audit_sink.dead_letters import dead_letters, requeue
+    from audit_sink.sink import HEADER_ERROR, HEADER_ORIGINAL_SEQ, HEADER_ORIGINAL_SUBJECT
+
+    js = client.jetstream(timeout=10)
+    [event] = call_events("call-dlq", 1, phone=CANARY_PHONE)
+    async with audit_sink_running(settings, own_nats.url) as sink:
+        headers = {HEADER_ORIGINAL_SUBJECT: audit_subject("call-dlq"), HEADER_ORIGINAL_SEQ: "7",
+                   HEADER_ERROR: "store_failed:OperationalError", HEADER_MSG_ID: "old-sink:7"}  # fmt: skip
+        await js.publish(AUDIT_DEAD_LETTER, event.model_dump_json().encode(), headers=headers)
+        [letter] = await dead_letters(js)
+        assert (letter.original_subject, letter.error) == (audit_subject("call-dlq"), "store_failed:OperationalError")
+        assert CANARY_PHONE not in repr(letter)
+        await requeue(js, letter)
+        await wait_for(lambda: stored_count(sink.store) == 1)
+        assert sink.store.events("call-dlq") == [event]
+        assert await dead_letters(js) == []
