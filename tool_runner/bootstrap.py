@@ -104,7 +104,9 @@ async def tool_runner_running(
     """Start a tool-runner replica on `nats_url`; stop it (draining in-flight calls) on exit."""
     environ = os.environ if environ is None else environ
     clinic = load_clinic(settings.clinic_file)
-    routing = load_routing(settings.routing_file, {**environ, "CAMILLE_REFERENCE_URL": settings.reference_url})
+    routing = load_routing(
+        settings.routing_file, {**environ, "CAMILLE_REFERENCE_URL": settings.resolved_reference_url()}
+    )
     known = {WEBHOOK_SECRET_ENV: webhook_secret(settings.webhook_secret, settings.data_dir)}
     secrets = resolve_secrets(routing, environ, known)
     clients: dict[str, httpx.AsyncClient] = {}

@@ -10,6 +10,7 @@ from camille import logs
 from camille.bus import nats_url_or_embedded
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
+from tool_runner.telemetry import configure_export
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ async def wait_for_stop_signal() -> None:
 async def serve() -> None:
     settings = ToolRunnerSettings()
     logs.configure(settings.log_level)
+    configure_export(settings.otel_exporter_otlp_endpoint)
     with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
         async with tool_runner_running(settings, nats_url):
             log.info("tool runner ready", extra={"routing_file": str(settings.routing_file)})

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 
 from camille.settings import CommonSettings
 
 SHIPPED_ROUTING_FILE = Path(__file__).parent / "tools.yaml"
+DEFAULT_REFERENCE_URL = "http://127.0.0.1:8765"
+REFERENCE_URL_FILE = "reference-url"  # written by a reference API running on the same data dir (development)
 
 
 class ToolRunnerSettings(CommonSettings):
@@ -17,9 +19,10 @@ class ToolRunnerSettings(CommonSettings):
         default=SHIPPED_ROUTING_FILE,
         description="Routing file (YAML): which backend answers each tool. The shipped one uses the reference API.",
     )
-    reference_url: str = Field(
-        default="http://127.0.0.1:8765",
-        description="Base URL of the reference scheduling API; fills ${CAMILLE_REFERENCE_URL} in the routing file.",
+    reference_url: str | None = Field(
+        default=None,
+        description="Base URL of the reference scheduling API; fills ${CAMILLE_REFERENCE_URL} in the routing file. "
+        "Unset: the URL a reference API started on the same data dir announced, else http://127.0.0.1:8765.",
     )
     webhook_secret: SecretStr | None = Field(
         default=None,
@@ -32,6 +35,18 @@ class ToolRunnerSettings(CommonSettings):
     )
     concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook answers are errors.")
+
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT")
+    )
+
+    def resolved_reference_url(self) -> str:
+        if self.reference_url:
+            return self.reference_url
+        announced = self.data_dir / REFERENCE_URL_FILE
+        if announced.is_file() and (url := announced.read_text().strip()):
+            return url
+        return DEFAULT_REFERENCE_URL
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

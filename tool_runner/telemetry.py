@@ -34,3 +34,24 @@ class Telemetry:
                 "camille.tool.duration", unit="ms", description="Time from request received to reply sent."
             ),
         )
+
+
+def configure_export(endpoint: str | None, service_name: str = "camille-tool-runner") -> bool:
+    """Install OTLP exporters (endpoint and headers from the standard OTEL_* variables); False when not configured."""
+    if not endpoint:
+        return False
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
+    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    resource = Resource.create({"service.name": service_name})
+    tracer_provider = SdkTracerProvider(resource=resource)
+    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(tracer_provider)
+    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
+    metrics.set_meter_provider(SdkMeterProvider(resource=resource, metric_readers=[reader]))
+    return True

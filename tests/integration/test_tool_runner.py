@@ -207,3 +207,19 @@ async def test_many_concurrent_calls_are_all_answered(system: System) -> None:
     replies = await asyncio.gather(*(system.send(r) for r in requests))
     assert all(r.ok for r in replies)
     assert {r.tool_call_id for r in replies} == {r.tool_call_id for r in requests}
+
+
+async def test_default_settings_find_each_other_on_a_free_port(tmp_path: Path, nc: NATS, nats_url: str) -> None:
+    """With only a data dir, the tool runner finds the reference API's free port and both share the dev secret."""
+    async with contextlib.AsyncExitStack() as stack:
+        await stack.enter_async_context(reference_backend_running(ToolRunnerSettings(data_dir=tmp_path)))
+        settings = ToolRunnerSettings(data_dir=tmp_path, idempotency_bucket=f"d_{uuid.uuid4().hex[:8]}")
+        await stack.enter_async_context(tool_runner_running(settings, nats_url))
+        request = tool_request(
+            {"tool": "check_availability", "date": (dt.date.today() + dt.timedelta(days=7)).isoformat()},
+            now=dt.datetime.now(dt.UTC),
+            call_id=f"c-{uuid.uuid4().hex[:8]}",
+        )
+        reply = await send(nc, request.tool, request.model_dump_json().encode())
+    assert reply.ok and reply.result is not None and reply.result.tool is ToolName.CHECK_AVAILABILITY
+    assert not (tmp_path / "reference-url").exists()

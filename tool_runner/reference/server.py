@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import uvicorn
 
 from camille.clinic import load_clinic
-from camille.settings import CommonSettings
+from camille.settings import CommonSettings, Environment
 from tool_runner.reference.app import create_app
 from tool_runner.reference.db import Database
 from tool_runner.reference.settings import ReferenceSettings
 from tool_runner.reference.store import SchedulingStore
+from tool_runner.settings import REFERENCE_URL_FILE
 from tool_runner.signing import webhook_secret
 
 DB_FILE = "scheduling.sqlite3"
@@ -42,6 +43,20 @@ def database_url(settings: ReferenceSettings) -> str:
     return settings.reference_db_url or f"sqlite:///{settings.data_dir / DB_FILE}"
 
 
+def announce(settings: ReferenceSettings, url: str) -> None:
+    """Tell tool runners on the same data dir where we listen (development only: a free port then just works)."""
+    if settings.env is Environment.DEVELOPMENT:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / REFERENCE_URL_FILE).write_text(url)
+
+
+def withdraw(settings: ReferenceSettings, url: str) -> None:
+    path = settings.data_dir / REFERENCE_URL_FILE
+    with contextlib.suppress(OSError):
+        if url and path.read_text().strip() == url:
+            path.unlink()
+
+
 @contextlib.asynccontextmanager
 async def reference_backend_running(
     settings: CommonSettings,
@@ -59,6 +74,7 @@ async def reference_backend_running(
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
     server = _Server(config)
     task = asyncio.create_task(server.serve())
+    url = ""
     try:
         while not server.started:
             if task.done():
@@ -66,8 +82,11 @@ async def reference_backend_running(
                 raise RuntimeError("the reference API stopped while starting")
             await asyncio.sleep(0.01)
         bound = server.servers[0].sockets[0].getsockname()
-        yield f"http://{host}:{bound[1]}"
+        url = f"http://{host}:{bound[1]}"
+        announce(settings, url)
+        yield url
     finally:
+        withdraw(settings, url)
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
