@@ -86,10 +86,20 @@ class Fault(StrEnum):
 
 
 class FaultAt(_Model):
+    """A fault fired once when the model answers caller turn `turn` (0-based), or on every connect when unset.
+
+    At a turn, the answer is replaced: a failed response (quota, rate limit), an error event (server error, bad key)
+    or a dropped socket, after which the plugin reconnects and replays what it had confirmed.
+    """
+
     fault: Fault
-    turn: int | None = Field(
-        default=None, ge=0, description="Fire when the model answers this caller turn (0-based); unset: on connect."
-    )
+    turn: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _no_drop_loop(self) -> FaultAt:
+        if self.fault is Fault.DROP_SOCKET and self.turn is None:
+            raise ValueError("drop_socket on every connect would loop the plugin's reconnection forever: set a turn")
+        return self
 
 
 class BackendSetup(_Model):

@@ -10,6 +10,8 @@ import pytest
 from camille.simulator import (
     Branch,
     Call,
+    Fault,
+    FaultAt,
     ScenarioError,
     load_scenario,
     looks_like_error,
@@ -114,3 +116,10 @@ def test_first_matching_branch_wins() -> None:
     assert call.branch_for('{"error": "aucun"}') == call.branches[1]
     assert call.branch_for('{"slots": ["09:00"]}') is None
     assert isinstance(call.branches[0], Branch)
+
+
+def test_dropping_the_socket_on_every_connect_is_rejected() -> None:
+    """A drop_socket fault without a turn would make the plugin reconnect forever, so the scenario is invalid."""
+    with pytest.raises(ValueError, match="forever"):
+        FaultAt(fault=Fault.DROP_SOCKET)
+    assert FaultAt(fault=Fault.DROP_SOCKET, turn=1).turn == 1
