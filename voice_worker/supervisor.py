@@ -167,7 +167,7 @@ class CallSupervisor:
         policy = self.ctx.clinic.emergency
         transfer = policy.action == "transfer" and bool(policy.transfer_to)
         log.warning("emergency detected", extra={"call_id": self.ctx.call_id, "category": category, "rule": rule})
-        played = self.ctx.player.play(PhraseKey.EMERGENCY, interrupt=True)
+        played = self._play(PhraseKey.EMERGENCY)  # first: the caller hears it before anything else happens
         self.ctx.audit.emit(
             EmergencyDetected(
                 category=category,
@@ -181,9 +181,20 @@ class CallSupervisor:
         self.ctx.call_span.add_event("emergency", {"category": category, "source": source.value})
         self._spawn(self._after_emergency(played, transfer))
 
+    def _play(self, key: PhraseKey) -> Any:
+        """Start a fixed phrase over whatever is playing; None when the session can no longer speak."""
+        try:
+            return self.ctx.player.play(key, interrupt=True)
+        except Exception as exc:  # a closing session must not stop the call from being ended
+            log.error("fixed phrase not played", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+            return None
+
+    async def _played(self, played: Any) -> bool:
+        return played is not None and bool(await played.wait(self.ctx.phrase_timeout_s))
+
     async def _after_emergency(self, played: Any, transfer: bool) -> None:
-        if not await played.wait(self.ctx.phrase_timeout_s):  # cut off by the caller: say it once more
-            await self.ctx.player.play(PhraseKey.EMERGENCY, interrupt=True).wait(self.ctx.phrase_timeout_s)
+        if not await self._played(played):  # cut off by the caller: say it once more
+            await self._played(self._play(PhraseKey.EMERGENCY))
         to = self.ctx.clinic.emergency.transfer_to
         if transfer and to:
             try:
@@ -196,7 +207,7 @@ class CallSupervisor:
 
     async def _fatal(self, detail: str) -> None:
         if not self.ctx.emergency_raised:
-            await self.ctx.player.play(PhraseKey.TECHNICAL_FAILURE, interrupt=True).wait(self.ctx.phrase_timeout_s)
+            await self._played(self._play(PhraseKey.TECHNICAL_FAILURE))
         await self.end_call(CallEndReason.REALTIME_FATAL, detail=detail)
 
     async def end_call(self, reason: CallEndReason, *, detail: str | None = None, hang_up: bool = True) -> None:

@@ -251,3 +251,19 @@ async def test_join_events_greet_the_first_user_once_and_never_an_agent() -> Non
     assert control.caller is caller
     started = [e.payload for e in transport.events if e.kind == "call_started"]
     assert len(started) == 1 and started[0].channel == "sip"  # type: ignore[union-attr]
+
+
+async def test_a_session_that_cannot_speak_still_ends_the_call() -> None:
+    """If the fixed phrase cannot be played (session closing), the fatal-error path still hangs up and audits."""
+
+    class BrokenPlayer(RecordingPlayer):
+        def play(self, key: PhraseKey, *, interrupt: bool = False) -> Played:
+            raise RuntimeError("AgentSession isn't running")
+
+    supervisor, _, control, transport = build()
+    supervisor.ctx.player = BrokenPlayer()
+    error = RealtimeModelError(timestamp=time.time(), label="openai", error=RuntimeError("x"), recoverable=False)
+    supervisor._on_error(ErrorEvent(error=error, source=None))
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert control.actions == ["hang_up"]
+    assert transport.events[-1].payload.reason == CallEndReason.REALTIME_FATAL  # type: ignore[union-attr]
