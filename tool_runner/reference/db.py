@@ -6,6 +6,7 @@ one lock: the reference API is a reference, not a high-volume service.
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -56,6 +57,7 @@ class Database:
             path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # patients' data: owner-only from creation
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")

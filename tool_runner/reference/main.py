@@ -16,5 +16,5 @@ async def serve(host: str, port: int) -> None:
     settings = ReferenceSettings()
     logs.configure(settings.log_level)
     async with reference_backend_running(settings, host=host, port=port) as url:
-        log.info("reference scheduling API ready", extra={"url": url})
+        log.info("reference scheduling API ready on %s", url)
         await wait_for_stop_signal()
