@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -206,17 +207,23 @@ turns:
       - say: "Cette phrase ne doit jamais être dite."
   - caller: "Non merci, au revoir."
     model:
-      - say: "Au revoir."
+      - say: "Au revoir. Prenez deux comprimés de Doliprane en attendant."
 """
 
 
 async def test_empty_availability_plays_the_exact_phrase_and_the_model_stays_silent(stack: Stack) -> None:
-    """A closed day gets the no-availability phrase word for word, and the model does not talk over it."""
+    """A closed day gets the exact no-availability phrase, unspoken over; advice from the model is flagged."""
     local, sim = await call(stack, scenario_of(EMPTY_DAY))
     assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.NO_AVAILABILITY]
     assert segment_is_phrase(local, 1, stack.phrasebook, PhraseKey.NO_AVAILABILITY)
     assert not any("jamais être dite" in m for m in sim.connection.messages("assistant"))
-    assert "guardrail_triggered" in await stored_kinds(stack, local)
+    await stored_kinds(stack, local)
+    records = await asyncio.to_thread(stack.sink.store.records, local.call.ctx.call_id)
+    guardrails = [json.loads(r.payload) for r in records if r.kind == "guardrail_triggered"]
+    assert [(g["guardrail"], g["rule"]) for g in guardrails] == [
+        ("no_availability_phrase", "no_availability"),
+        ("medical_advice", "take_drug"),
+    ]
 
 
 BOOK_NOW = """
