@@ -30,6 +30,7 @@ from tool_runner.signing import webhook_secret
 from tool_runner.telemetry import Telemetry
 
 WEBHOOK_SECRET_ENV = "CAMILLE_WEBHOOK_SECRET"
+KV_TIMEOUT_S = 1.0  # a bucket operation slower than this is treated as unavailable (tool deadlines are seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,7 @@ async def tool_runner_running(
     nc = await connect(nats_url, name="tool-runner")
     try:
         results = await KvResultStore.open(
-            nc.jetstream(), settings.idempotency_bucket, settings.idempotency_retention_s
+            nc.jetstream(timeout=KV_TIMEOUT_S), settings.idempotency_bucket, settings.idempotency_retention_s
         )
         backends = build_backends(settings, routing, secrets, clients)
         runner = ToolRunner(

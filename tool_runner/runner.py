@@ -7,6 +7,7 @@ then the backend routed for the tool. The FastStream subscribers in `service.py`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -15,6 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import nats.errors
 from opentelemetry.trace import SpanKind, Status, StatusCode
 from pydantic import ValidationError
 
@@ -154,16 +156,22 @@ class ToolRunner:
             return await self._execute(request)  # a repeat simply reads again: nothing to protect, fresher answer
         key = request.idempotency_key
         while (remaining := self._remaining_s(request)) > 0:
-            claim = await self.results.claim(key, hold_s=remaining + 1.0)
+            try:
+                claim = await self.results.claim(key, hold_s=remaining + 1.0)
+            except (nats.errors.Error, TimeoutError) as exc:
+                # Without the bucket, the backend's own Idempotency-Key handling is what keeps the call single.
+                log.warning("idempotency bucket unavailable; calling the backend", extra={"error": type(exc).__name__})
+                return await self._execute(request)
             if claim.done is not None:
                 first = ToolReply.model_validate_json(claim.done)
                 return first.model_copy(update={"message_id": new_message_id(), "request_id": request.message_id})
             if claim.revision is not None:
                 reply = await self._execute(request)
-                if reply.ok or (reply.error is not None and reply.error.code in STORED_CODES):
-                    await self.results.complete(key, claim.revision, reply.model_dump_json().encode())
-                else:
-                    await self.results.release(key, claim.revision)
+                with contextlib.suppress(nats.errors.Error, TimeoutError):  # the reply matters more than the record
+                    if reply.ok or (reply.error is not None and reply.error.code in STORED_CODES):
+                        await self.results.complete(key, claim.revision, reply.model_dump_json().encode())
+                    else:
+                        await self.results.release(key, claim.revision)
                 return reply
             await asyncio.sleep(min(WAIT_POLL_S, max(remaining, 0)))
         failure = ToolFailure.of(ToolErrorCode.DEADLINE_EXCEEDED, "the same call was still running at the deadline")

@@ -6,14 +6,15 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import nats.errors
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.trace import NoOpTracerProvider
 
 from camille.clinic import load_clinic
 from camille.settings import SHIPPED_CLINIC_FILE
-from contracts.tools import CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply
+from contracts.tools import BookAppointmentResult, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply
 from tool_runner.backends import Outcome, WebhookBackend
-from tool_runner.idempotency import MemoryResultStore
+from tool_runner.idempotency import Claim, MemoryResultStore
 from tool_runner.runner import ToolRunner
 from tool_runner.telemetry import Telemetry
 from tool_runner.testing import tool_request
@@ -95,3 +96,20 @@ async def test_stored_outcomes_are_replayed_and_transient_ones_are_not() -> None
     await flaky_runner.handle(ToolName.BOOK_APPOINTMENT, data)
     await flaky_runner.handle(ToolName.BOOK_APPOINTMENT, data)
     assert down.calls == 2
+
+
+class UnavailableStore(MemoryResultStore):
+    async def claim(self, key: str, hold_s: float) -> Claim:
+        raise nats.errors.TimeoutError
+
+
+async def test_an_unavailable_bucket_does_not_stop_tool_calls() -> None:
+    """When the idempotency bucket times out, the call still goes to the backend (which dedups by key) and succeeds."""
+    booked = Outcome(
+        result=BookAppointmentResult(appointment_id="a1", start=NOW + dt.timedelta(hours=2), duration_minutes=20)
+    )
+    backend = FakeBackend(booked)
+    tool_runner = runner(backend)
+    tool_runner.results = UnavailableStore()
+    reply = ToolReply.model_validate_json(await tool_runner.handle(ToolName.BOOK_APPOINTMENT, booking()))
+    assert reply.ok and backend.calls == 1
