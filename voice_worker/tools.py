@@ -17,6 +17,7 @@ import json
 import re
 import time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from livekit.agents import ToolError
 from livekit.agents.llm import ToolResult
@@ -38,6 +39,7 @@ from contracts.tools import ARGUMENT_MODELS, CheckAvailabilityResult, ToolErrorC
 from voice_worker.call import CallContext
 from voice_worker.gateway import ToolUnavailable
 from voice_worker.metrics import tracer
+from voice_worker.prompt import french_date
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -162,7 +164,28 @@ def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms
     if isinstance(reply.result, CheckAvailabilityResult) and not reply.result.slots:
         _play_guarded(ctx, PhraseKey.NO_AVAILABILITY, Guardrail.NO_AVAILABILITY_PHRASE)
         return ToolResult(json.dumps({"slots": [], "note": PHRASE_PLAYED}, ensure_ascii=False), reply_required=False)
-    return reply.result.model_dump_json()
+    return model_view(reply.result, ctx.clinic.zone)
+
+
+def model_view(result: Any, zone: ZoneInfo) -> str:
+    """The result as JSON for the model, with every instant as the clinic's local day and time (what is said aloud)."""
+    data = result.model_dump(mode="json")
+    if isinstance(result, CheckAvailabilityResult):
+        data["slots"] = [
+            _local(slot.start, zone) | _rest(s) for slot, s in zip(result.slots, data["slots"], strict=True)
+        ]
+    elif isinstance(getattr(result, "start", None), dt.datetime):
+        data = _local(result.start, zone) | _rest(data)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _local(start: dt.datetime, zone: ZoneInfo) -> dict[str, str]:
+    local = start.astimezone(zone)
+    return {"day": french_date(local.date()), "date": local.date().isoformat(), "time": local.strftime("%H:%M")}
+
+
+def _rest(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key != "start"}
 
 
 def _failed(

@@ -123,10 +123,12 @@ def make_ctx(nc: NATS, *, filler_delay_s: float = 0.8, deadline_s: float = 2.0) 
 
 
 async def test_availability_success_returns_json_and_audits(nc: NATS, runner: FakeToolRunner) -> None:
-    """A found slot comes back as JSON text; the request carried the derived idempotency key; audit has both ends."""
+    """A found slot comes back as JSON in local time; the request carried the derived idempotency key; audited."""
     ctx, player, transport = make_ctx(nc)
     output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "call_abc")
-    assert json.loads(output)["slots"][0]["duration_minutes"] == 20
+    slot = json.loads(output)["slots"][0]
+    assert slot == {"day": "mercredi 25 novembre 2026", "date": "2026-11-25", "time": "09:00", "duration_minutes": 20,
+                    "practitioner": None, "location": None}  # fmt: skip
     request = runner.seen[0]
     assert request.idempotency_key == idempotency_key_for("call-1", "call_abc")
     assert request.deadline == NOW + dt.timedelta(seconds=2)
