@@ -30,6 +30,10 @@ def opening_hours_text(clinic: ClinicProfile) -> str:
 def system_prompt(clinic: ClinicProfile, now: dt.datetime) -> str:
     """The instructions given to the realtime model for one call."""
     local_now = now.astimezone(clinic.zone)
+    templates = clinic.sms_templates
+    fixed = {"clinic": clinic.name, "clinic_phone": clinic.phone}
+    booking_sms = _partial(templates.booking_confirmation, fixed)
+    cancel_sms = _partial(templates.cancellation_confirmation, fixed)
     practitioners = ", ".join(p.name + (f" ({p.title})" if p.title else "") for p in clinic.practitioners)
     return f"""Tu es {clinic.assistant_name}, la réceptionniste téléphonique du {clinic.practitioner_phrase}.
 Tu parles toujours en français, avec des phrases courtes, polies et chaleureuses. Une seule question à la fois.
@@ -51,6 +55,9 @@ Pour prendre un rendez-vous :
 5. Seulement après ce oui, appelle book_appointment. N'annonce jamais une réservation que l'outil n'a pas confirmée.
 6. Propose d'envoyer une confirmation par SMS et utilise send_sms si le patient accepte.
 Pour annuler : demande le numéro de téléphone et le jour du rendez-vous, répète-les, puis appelle cancel_appointment.
+SMS de confirmation (remplace les champs entre accolades, rien d'autre, jamais le motif) :
+- réservation : {booking_sms}
+- annulation : {cancel_sms}
 
 Règles strictes :
 - Tu ne donnes jamais de conseil médical, de diagnostic, de dose ni de traitement, même si on insiste.
@@ -60,3 +67,10 @@ Règles strictes :
 - Quand un outil a déjà fait dire une phrase au cabinet, ne la répète pas et ne la reformule pas : attends le patient.
 - Si un outil renvoie une erreur, ne prétends jamais que l'action a réussi.
 """
+
+
+def _partial(template: str, values: dict[str, str]) -> str:
+    """Fill the placeholders we know; leave the others (date, time, practitioner) for the model."""
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
