@@ -77,10 +77,10 @@ class RecordingAudioOutput(AudioOutput):
     `on_playback_started` on a segment's first frame, `on_playback_finished` once per segment, after its flush has
     played out or at `clear_buffer()` (interrupted, at the position reached)."""
 
-    def __init__(self, clock: CallClock) -> None:
+    def __init__(self, clock: CallClock, *, can_pause: bool = True) -> None:
         super().__init__(
             label="RecordingAudioOutput",
-            capabilities=AudioOutputCapabilities(pause=False),
+            capabilities=AudioOutputCapabilities(pause=can_pause),
             sample_rate=SAMPLE_RATE,
         )
         self.clock = clock
@@ -89,6 +89,8 @@ class RecordingAudioOutput(AudioOutput):
         self._discarding = False
         self._playhead_at = 0.0  # call time when `played_s` was last advanced
         self._playout: asyncio.Task[None] | None = None
+        self._resumed = asyncio.Event()
+        self._resumed.set()
         self.on_segment_finished: list[Callable[[AgentSegment], None]] = []
 
     @property
@@ -105,11 +107,26 @@ class RecordingAudioOutput(AudioOutput):
             return None
         return self.segments[-1].finished_at
 
+    @property
+    def paused(self) -> bool:
+        return not self._resumed.is_set()
+
     def _advance(self) -> None:
         segment, now = self._current, self.clock.now()
-        if segment is not None:
+        if segment is not None and not self.paused:
             segment.played_s = min(segment.pushed_s, segment.played_s + (now - self._playhead_at))
         self._playhead_at = now
+
+    def pause(self) -> None:
+        """Hold the playhead where it is (LiveKit pauses on a possibly false interruption, then resumes)."""
+        super().pause()
+        self._advance()
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        super().resume()
+        self._advance()
+        self._resumed.set()
 
     async def capture_frame(self, frame: rtc.AudioFrame) -> None:
         await super().capture_frame(frame)
@@ -133,10 +150,12 @@ class RecordingAudioOutput(AudioOutput):
 
     async def _play_out(self, segment: AgentSegment) -> None:
         while True:
+            await self._resumed.wait()
             self._advance()
             remaining = segment.pushed_s - segment.played_s
             if remaining <= 1e-6:
                 break
+            # a pause during this sleep is not counted: `_advance` skips paused time
             await asyncio.sleep(remaining / self.clock.speed)
         self._playout = None
         self._finish(segment, interrupted=False)

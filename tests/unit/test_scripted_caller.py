@@ -124,3 +124,20 @@ async def test_caller_barges_in_after_the_agent_has_spoken_long_enough() -> None
     assert caller.utterances[0].barge_in
     assert caller.utterances[0].started_at - output.segments[0].started_at == pytest.approx(0.3, abs=0.05)
     output.clear_buffer()
+
+
+async def test_pause_holds_the_playhead_until_resume() -> None:
+    """While paused the position does not move; after resume the segment plays out to its full length."""
+    output, _, finished = _output(speed=10)
+    assert output.can_pause
+    for frame in to_frames(TONE * 5):  # 1 s of audio: 0.1 s of wall time at 10x
+        await output.capture_frame(frame)
+    output.flush()
+    output.pause()
+    held = output.segments[0].played_s
+    await asyncio.sleep(0.2)
+    output._advance()
+    assert output.segments[0].played_s == held and finished == []
+    output.resume()
+    event = await asyncio.wait_for(output.wait_for_playout(), 5)
+    assert (event.interrupted, event.playback_position) == (False, pytest.approx(1.0, abs=0.001))
