@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from livekit import rtc
 from livekit.agents import JobContext, JobProcess, WorkerOptions
@@ -26,15 +29,40 @@ log = logging.getLogger(__name__)
 DEFAULT_DEV_NATS_URL = "nats://127.0.0.1:4222"
 
 
+SIP = rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+
+
+class Participant(Protocol):
+    """What the greeting needs from a participant (an `rtc.RemoteParticipant` in a room)."""
+
+    @property
+    def identity(self) -> str: ...
+
+    @property
+    def kind(self) -> int: ...
+
+    @property
+    def attributes(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class ConsoleCaller:
+    """The person at the keyboard in `camille voice-worker console` (a fake job has no room participants)."""
+
+    identity: str = "console"
+    kind: int = rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+
 class RoomCallControl:
     """Call control on a LiveKit room: cold SIP transfer, or delete the room (ends the call for everyone)."""
 
     def __init__(self, job: JobContext) -> None:
         self._job = job
-        self.caller: rtc.RemoteParticipant | None = None
+        self.caller: Participant | None = None
 
     async def transfer(self, to: str) -> None:
-        if self.caller is None or self.caller.kind != rtc.ParticipantKind.PARTICIPANT_KIND_SIP:
+        if not isinstance(self.caller, rtc.RemoteParticipant) or self.caller.kind != SIP:
             raise RuntimeError("no SIP caller to transfer")
         await self._job.transfer_sip_participant(self.caller, to)
 
@@ -64,14 +92,14 @@ class JoinHandler:
         self._gate, self._supervisor, self._control = gate, supervisor, control
         self._delay_s = greeting_delay_s
 
-    def __call__(self, participant: rtc.RemoteParticipant) -> None:
+    def __call__(self, participant: Participant) -> None:
         decision = self._gate.on_participant_joined(participant.identity, participant.kind, time.monotonic())
         if decision is None:
             return
         self._control.caller = participant
         when = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         log.info("greeting triggered at %s for participant %s", when, decision.participant_hash[:16])
-        sip = participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+        sip = participant.kind == SIP
         caller_phone = participant.attributes.get("sip.phoneNumber") if sip else None
         channel = Channel.SIP if sip else Channel.WEB
         self._supervisor.call_started(channel, decision.participant_hash, caller_phone)
@@ -117,6 +145,8 @@ async def entrypoint(job: JobContext) -> None:
     job.room.on("participant_connected", on_join)
     for participant in list(job.room.remote_participants.values()):
         on_join(participant)
+    if job.is_fake_job():
+        on_join(ConsoleCaller())
 
 
 def _end_reason(reason: str) -> CallEndReason:
