@@ -54,11 +54,13 @@ def test_kustomization_lists_every_manifest(repo_root: Path) -> None:
 
 
 def test_jetstream_fsyncs_every_write_everywhere(repo_root: Path) -> None:
-    """Compose and the Helm values both run JetStream with sync_interval: always (and 3 replicas on Kubernetes)."""
+    """Compose and Helm run JetStream with sync_interval: always, encrypted at rest (and 3 replicas on Kubernetes)."""
     compose = yaml.safe_load((repo_root / "compose.yaml").read_text())
     assert "sync_interval: always" in compose["configs"]["nats_conf"]["content"]
+    assert "cipher: chachapoly" in compose["configs"]["nats_conf"]["content"]
     values = yaml.safe_load((repo_root / "k8s" / "nats-values.yaml").read_text())
     assert values["config"]["jetstream"]["merge"]["sync_interval"] == "always"
+    assert values["config"]["jetstream"]["merge"]["cipher"] == "chachapoly"
     assert values["config"]["cluster"]["replicas"] == 3
 
 
