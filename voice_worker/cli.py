@@ -16,14 +16,16 @@ phrases_app = typer.Typer(help="The clinic's fixed phrases as pre-rendered audio
     invoke_without_command=True,
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
 )
-def voice_worker(ctx: typer.Context) -> None:
+def voice_worker(
+    args: Annotated[list[str] | None, typer.Argument(help="LiveKit's command and its options.")] = None,
+) -> None:
     """Hand the arguments to LiveKit's worker CLI (`dev`, `start`, `console`, `connect`, `download-files`)."""
     from livekit.agents import cli
 
     from voice_worker.settings import VoiceWorkerSettings
     from voice_worker.worker import worker_options
 
-    sys.argv = ["camille voice-worker", *ctx.args]
+    sys.argv = ["camille voice-worker", *(args or [])]
     cli.run_app(worker_options(VoiceWorkerSettings()))
 
 

@@ -189,3 +189,15 @@ def test_telemetry_exports_only_when_an_endpoint_is_set(monkeypatch: pytest.Monk
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-500:]
     assert out.stdout.split() == ["opentelemetry.sdk.trace", "opentelemetry.sdk.metrics._internal"]
+
+
+@pytest.mark.filterwarnings("ignore:the built-in Python CLI is deprecated:DeprecationWarning")
+def test_voice_worker_verb_hands_over_to_livekit_cli() -> None:
+    """`camille voice-worker --help` is LiveKit's own worker CLI, with its dev, start and console commands."""
+    from typer.testing import CliRunner
+
+    from camille.cli import app
+
+    result = CliRunner().invoke(app, ["voice-worker", "--help"])
+    assert result.exit_code == 0, result.output
+    assert all(command in result.output for command in ("dev", "start", "console"))
