@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from contracts.base import Contract
 from contracts.tools import RESULT_MODELS, ToolErrorCode, ToolFailure, ToolName
+from tool_runner.http import AnswerTooLarge, HttpPoster, TransportFailure
 from tool_runner.resilience import CircuitBreaker, Monotonic, backoff_delay, parse_retry_after
 from tool_runner.routing import Backend, Route
 
@@ -58,7 +58,7 @@ class WebhookBackend:
         config: Backend,
         routes: Mapping[ToolName, Route],
         secrets: Mapping[str, str],
-        client: httpx.AsyncClient,
+        client: HttpPoster,
         *,
         max_response_bytes: int = 256 * 1024,
         monotonic: Monotonic | None = None,
@@ -73,12 +73,6 @@ class WebhookBackend:
         self._secrets = secrets
         self._rng = rng or random.Random()
         self.breaker = CircuitBreaker(config.breaker, monotonic) if monotonic else CircuitBreaker(config.breaker)
-        self._timeout = httpx.Timeout(
-            connect=config.timeouts.connect_s,
-            read=config.timeouts.read_s,
-            write=config.timeouts.read_s,
-            pool=config.timeouts.connect_s,
-        )
 
     # Conventions of the kind -------------------------------------------------------------------------------
     def url_for(self, tool: ToolName) -> str:
@@ -113,21 +107,17 @@ class WebhookBackend:
         total_s = min(self.config.timeouts.total_s, budget_s)
         try:
             async with asyncio.timeout(total_s):
-                async with self.client.stream(
-                    "POST", self.url_for(tool), content=body, headers=self.headers_for(key, body), timeout=self._timeout
-                ) as response:
-                    data = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        data += chunk
-                        if len(data) > self.max_response_bytes:
-                            return Outcome.failed(ToolErrorCode.BACKEND_ERROR, "the backend's answer is too large")
-                    return self.interpret(tool, response.status_code, response.headers, bytes(data))
+                answer = await self.client.post(
+                    self.url_for(tool), body, self.headers_for(key, body), self.config.timeouts, self.max_response_bytes
+                )
         except TimeoutError:
             return Outcome.failed(ToolErrorCode.TIMEOUT, f"no complete answer within {total_s:.2f} s", down=True)
-        except httpx.TimeoutException as exc:
-            return Outcome.failed(ToolErrorCode.TIMEOUT, f"HTTP {type(exc).__name__}", down=True)
-        except httpx.TransportError as exc:
-            return Outcome.failed(ToolErrorCode.BACKEND_UNAVAILABLE, f"HTTP {type(exc).__name__}", down=True)
+        except AnswerTooLarge:
+            return Outcome.failed(ToolErrorCode.BACKEND_ERROR, "the backend's answer is too large")
+        except TransportFailure as exc:
+            code = ToolErrorCode.TIMEOUT if exc.kind == "timeout" else ToolErrorCode.BACKEND_UNAVAILABLE
+            return Outcome.failed(code, f"HTTP {exc.detail}", down=True)
+        return self.interpret(tool, answer.status, answer.headers, answer.body)
 
     def interpret(self, tool: ToolName, status: int, headers: Mapping[str, str], raw: bytes) -> Outcome:
         body = _json_or_none(raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -21,7 +22,8 @@ from nats.aio.client import Client as NATS
 from camille.bus import EmbeddedNats, connect, free_port
 from contracts.subjects import tool_subject
 from contracts.tools import ToolReply
-from tool_runner.bootstrap import http_client
+from tool_runner.http import TRANSPORTS, Transport, http_poster
+from tool_runner.routing import Timeouts
 from tool_runner.settings import ToolRunnerSettings
 from tool_runner.testing import LocalWebhook, delayed, json_answer, tool_request
 
@@ -77,17 +79,28 @@ def summary(name: str, samples: list[float], delay_ms: float) -> dict[str, float
     }
 
 
-async def direct_http(url: str, transport: str, delay_ms: float, calls: int) -> dict[str, float]:
+def label(transport: Transport) -> str:
+    return transport.replace("-", "_")
+
+
+async def direct_http(url: str, transport: Transport, delay_ms: float, calls: int) -> dict[str, float]:
+    """The same webhook called in-process through the HTTP client alone: the baseline."""
     figures: dict[str, float] = {}
-    async with http_client(transport) as client:
+    poster = http_poster(transport)
+    body = json.dumps({"tool": "check_availability", "date": "2030-01-07"}).encode()
+    headers = {"content-type": "application/json"}
 
-        async def call() -> None:
-            response = await client.post(f"{url}/check", json={"tool": "check_availability", "date": "2030-01-07"})
-            response.raise_for_status()
+    async def call() -> None:
+        answer = await poster.post(f"{url}/check", body, headers, Timeouts(), 1 << 20)
+        if answer.status != 200:
+            raise RuntimeError(f"benchmark webhook answered {answer.status}")
 
+    try:
         await timed(call, 10, 100)  # warm the pool
-        figures |= summary(f"direct_{transport}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
-        figures |= summary(f"direct_{transport}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+        figures |= summary(f"direct_{label(transport)}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
+        figures |= summary(f"direct_{label(transport)}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+    finally:
+        await poster.aclose()
     return figures
 
 
@@ -124,7 +137,7 @@ async def until_answering(nc: NATS, subject: str) -> None:
 
 
 async def through_tool_runner(
-    nats_url: str, hook_url: str, data_dir: Path, transport: str, delay_ms: float, calls: int
+    nats_url: str, hook_url: str, data_dir: Path, transport: Transport, delay_ms: float, calls: int
 ) -> dict[str, float]:
     routing = data_dir / "bench-tools.yaml"
     routing.write_text(ROUTING)
@@ -134,7 +147,7 @@ async def through_tool_runner(
         "CAMILLE_DATA_DIR": str(data_dir),
         "CAMILLE_ROUTING_FILE": str(routing),
         "CAMILLE_HTTP_TRANSPORT": transport,
-        "CAMILLE_IDEMPOTENCY_BUCKET": f"bench_{transport}",
+        "CAMILLE_IDEMPOTENCY_BUCKET": f"bench_{label(transport)}",
         "CAMILLE_LOG_LEVEL": "WARNING",
     }
     runner = spawn("from camille.cli import main; import sys; sys.argv = ['camille', 'tool-runner']; main()", env)
@@ -157,8 +170,8 @@ async def through_tool_runner(
                     raise RuntimeError("benchmark call failed")
 
             await timed(call, 10, 100)
-            figures = summary(f"tools_{transport}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
-            figures |= summary(f"tools_{transport}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+            figures = summary(f"tools_{label(transport)}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
+            figures |= summary(f"tools_{label(transport)}_overhead_at_50", await timed(call, 50, calls), delay_ms)
             return figures
         finally:
             await nc.close()
@@ -176,7 +189,7 @@ async def run(delay_s: float, calls: int) -> dict[str, Any]:
     figures: dict[str, Any] = {"webhook_delay_ms": delay_ms, "calls_at_50": calls}
     try:
         with tempfile.TemporaryDirectory(prefix="camille-bench-") as tmp, EmbeddedNats(Path(tmp) / "nats") as server:
-            for transport in ("httpx", "aiohttp"):
+            for transport in TRANSPORTS:
                 figures |= await direct_http(url, transport, delay_ms, calls)
                 figures |= await through_tool_runner(server.url, url, Path(tmp), transport, delay_ms, calls)
     finally:
@@ -185,14 +198,18 @@ async def run(delay_s: float, calls: int) -> dict[str, Any]:
     # The transport is chosen on the direct HTTP figures (what the transport itself does at 50 in flight); the
     # tool-call overhead is then reported for the transport the settings use by default.
     figures["lower_p99_transport_at_50"] = min(
-        ("httpx", "aiohttp"), key=lambda t: figures[f"direct_{t}_overhead_at_50_p99_ms"]
+        TRANSPORTS, key=lambda t: figures[f"direct_{label(t)}_overhead_at_50_p99_ms"]
     )
-    chosen = figures["default_transport"] = ToolRunnerSettings.model_fields["http_transport"].default
+    figures["default_transport"] = ToolRunnerSettings.model_fields["http_transport"].default
+    chosen = label(figures["default_transport"])
     for level in ("1", "50"):
         for q in ("p50", "p99"):
             figures[f"overhead_{q}_ms_at_{level}"] = figures[f"tools_{chosen}_overhead_at_{level}_{q}_ms"]
         direct = figures[f"direct_{chosen}_overhead_at_{level}_p50_ms"] + delay_ms
         tools = figures[f"tools_{chosen}_overhead_at_{level}_p50_ms"] + delay_ms
         figures[f"round_trip_ratio_p50_at_{level}"] = round(tools / direct, 3) if direct > 0 else None
+        direct99 = figures[f"direct_{chosen}_overhead_at_{level}_p99_ms"] + delay_ms
+        tools99 = figures[f"tools_{chosen}_overhead_at_{level}_p99_ms"] + delay_ms
+        figures[f"round_trip_ratio_p99_at_{level}"] = round(tools99 / direct99, 3) if direct99 > 0 else None
     figures["target_overhead_p99_ms_at_50"] = 10.0
     return figures

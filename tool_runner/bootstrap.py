@@ -8,7 +8,6 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
-import httpx
 import nats.errors
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NATS
@@ -21,6 +20,7 @@ from camille.settings import ConfigurationError
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
 from tool_runner.backends import KINDS, WebhookBackend
+from tool_runner.http import HttpPoster, http_poster
 from tool_runner.idempotency import KvResultStore
 from tool_runner.routing import Routing, load_routing
 from tool_runner.runner import PROBE_HEADER, Clock, ToolRunner, utc_now
@@ -41,16 +41,6 @@ class RunningToolRunner:
     backends: Mapping[str, WebhookBackend]
 
 
-def http_client(transport: str, max_connections: int = 100) -> httpx.AsyncClient:
-    """One pooled client per backend. aiohttp underneath by default: httpx's own pool degrades at 50 in flight."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    if transport == "aiohttp":
-        from httpx_aiohttp import AiohttpTransport
-
-        return httpx.AsyncClient(transport=AiohttpTransport(limits=limits), trust_env=False)
-    return httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(limits=limits), trust_env=False)
-
-
 def resolve_secrets(routing: Routing, environ: Mapping[str, str], known: Mapping[str, str]) -> dict[str, str]:
     secrets: dict[str, str] = {}
     missing = []
@@ -66,11 +56,11 @@ def resolve_secrets(routing: Routing, environ: Mapping[str, str], known: Mapping
 
 
 def build_backends(
-    settings: ToolRunnerSettings, routing: Routing, secrets: Mapping[str, str], clients: dict[str, httpx.AsyncClient]
+    settings: ToolRunnerSettings, routing: Routing, secrets: Mapping[str, str], clients: dict[str, HttpPoster]
 ) -> dict[str, WebhookBackend]:
     backends = {}
     for name, config in routing.backends.items():
-        clients[name] = http_client(settings.http_transport)
+        clients[name] = http_poster(settings.http_transport)
         backends[name] = KINDS[config.kind](
             name, config, routing.tools, secrets, clients[name], max_response_bytes=settings.max_response_bytes
         )
@@ -110,7 +100,7 @@ async def tool_runner_running(
     )
     known = {WEBHOOK_SECRET_ENV: webhook_secret(settings.webhook_secret, settings.data_dir)}
     secrets = resolve_secrets(routing, environ, known)
-    clients: dict[str, httpx.AsyncClient] = {}
+    clients: dict[str, HttpPoster] = {}
     nc = await connect(nats_url, name="tool-runner")
     try:
         results = await KvResultStore.open(

@@ -30,8 +30,8 @@ class ToolRunnerSettings(CommonSettings):
     )
     idempotency_bucket: str = Field(default="camille_tool_results", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     idempotency_retention_s: float = Field(default=24 * 3600, gt=0, description="How long a result is replayed.")
-    http_transport: Literal["aiohttp", "httpx"] = Field(
-        default="aiohttp", description="HTTP transport under httpx: aiohttp keeps p99 low under concurrency."
+    http_transport: Literal["aiohttp", "httpx-aiohttp", "httpx"] = Field(
+        default="aiohttp", description="HTTP client: aiohttp (default), httpx-aiohttp or httpx (see the benchmark)."
     )
     concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
     max_response_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook answers are errors.")

@@ -26,6 +26,7 @@ from standardwebhooks.webhooks import Webhook
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
 from tool_runner.bootstrap import tool_runner_running
+from tool_runner.http import TRANSPORTS, Transport
 from tool_runner.settings import ToolRunnerSettings
 from tool_runner.signing import development_webhook_secret
 from tool_runner.testing import LocalWebhook, delayed, json_answer, shifted_clock, tool_request, trickle
@@ -55,10 +56,10 @@ tools:
 """
 
 
-def settings(tmp: Path, bucket: str, threshold: int = 50) -> ToolRunnerSettings:
+def settings(tmp: Path, bucket: str, threshold: int = 50, transport: Transport = "aiohttp") -> ToolRunnerSettings:
     routing = tmp / f"tools-{threshold}.yaml"
     routing.write_text(ROUTING.format(threshold=threshold))
-    return ToolRunnerSettings(data_dir=tmp, routing_file=routing, idempotency_bucket=bucket)
+    return ToolRunnerSettings(data_dir=tmp, routing_file=routing, idempotency_bucket=bucket, http_transport=transport)
 
 
 @pytest.fixture
@@ -76,9 +77,11 @@ Runner = Callable[..., contextlib.AbstractAsyncContextManager[Any]]
 def runner(tmp_path: Path, nats_url: str, hook: LocalWebhook) -> Runner:
     bucket = f"results_{uuid.uuid4().hex[:10]}"
 
-    def start(threshold: int = 50, **kwargs: Any) -> contextlib.AbstractAsyncContextManager[Any]:
+    def start(
+        threshold: int = 50, transport: Transport = "aiohttp", **kwargs: Any
+    ) -> contextlib.AbstractAsyncContextManager[Any]:
         return tool_runner_running(
-            settings(tmp_path, bucket, threshold),
+            settings(tmp_path, bucket, threshold, transport),
             nats_url,
             clock=shifted_clock(NOW),
             environ={"HOOK_URL": hook.url},
@@ -158,12 +161,19 @@ async def test_calls_are_signed_with_the_idempotency_key(
         "422",
     ],
 )
+@pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_webhook_failures_become_typed_errors_never_success(
-    nc: NATS, hook: LocalWebhook, runner: Runner, responder: Any, code: ToolErrorCode, attempts: int
+    nc: NATS,
+    hook: LocalWebhook,
+    runner: Runner,
+    responder: Any,
+    code: ToolErrorCode,
+    attempts: int,
+    transport: Transport,
 ) -> None:
     """Each failing answer gives its typed error (retried only when retryable, within the deadline), never ok."""
     hook.answer_with(responder)
-    async with runner():
+    async with runner(transport=transport):
         reply = await send(nc, booking())
     assert failed_with(reply, code), reply.error
     assert len(hook.received) == attempts
