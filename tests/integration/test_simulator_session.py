@@ -141,3 +141,16 @@ async def test_failed_response_for_rate_limit_is_recoverable() -> None:
     assert [(e["recoverable"], e["code"]) for e in report.errors] == [(True, "rate_limit_exceeded")]
     assert report.ended_by == "script"
     assert "Au revoir" not in report.agent_lines()[-1]
+
+
+async def test_concurrent_calls_keep_separate_conversations() -> None:
+    """Two calls at once on one simulator each get their own connection, conversation and tool calls."""
+    async with RealtimeSimulator(load_scenario("booking"), speed=SPEED) as sim:
+        reports = await asyncio.gather(_call(sim, "booking"), _call(sim, "booking"))
+
+    assert [r.ended_by for r, _ in reports] == ["script", "script"]
+    assert len(sim.connections) == 2
+    for connection in sim.connections:
+        names = [c["name"] for c in connection.function_calls()]
+        assert names == ["check_availability", "book_appointment", "send_sms"]
+        assert len(connection.messages("user")) == 3 and connection.unscripted == []
