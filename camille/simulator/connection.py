@@ -222,6 +222,11 @@ class Connection:
             await handler(self, event)
         except ProtocolError as exc:
             self.emit_error(str(exc), code=exc.code, event_id=event.get("event_id"))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            # a malformed field in an otherwise known event: say so, as the service does, and keep the connection
+            self.emit_error(
+                f"Invalid '{type_}' event: {type(exc).__name__}.", code="invalid_value", event_id=event.get("event_id")
+            )
 
     async def _session_update(self, event: dict[str, Any]) -> None:
         update = event.get("session")

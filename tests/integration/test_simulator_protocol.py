@@ -300,7 +300,8 @@ async def test_cancel_ends_the_active_response_and_truncate_cuts_its_item(http: 
 
 
 async def test_commit_needs_100_ms_of_audio_and_clear_empties_the_buffer(http: aiohttp.ClientSession) -> None:
-    """Committing an almost empty buffer is input_audio_buffer_commit_empty; a clear is confirmed."""
+    """Committing an almost empty buffer is input_audio_buffer_commit_empty, a clear is confirmed, and unknown or
+    malformed events get errors while the connection stays up."""
     async with RealtimeSimulator(SCENARIO) as sim:
         client = await _connect(http, sim)
         await client.send("input_audio_buffer.append", audio=base64.b64encode(silence(0.05)).decode())
@@ -310,8 +311,13 @@ async def test_commit_needs_100_ms_of_audio_and_clear_empties_the_buffer(http: a
         await client.until("input_audio_buffer.cleared")
         await client.send("no.such.event")
         unknown = (await client.until("error"))[-1]
+        await client.send("response.create", event_id="evt_bad", response="now")
+        malformed = (await client.until("error"))[-1]
+        await client.send("input_audio_buffer.clear")
+        await client.until("input_audio_buffer.cleared")
     assert empty["error"]["code"] == "input_audio_buffer_commit_empty"
     assert unknown["error"]["code"] == "invalid_value"
+    assert malformed["error"]["event_id"] == "evt_bad"
 
 
 async def test_dropped_socket_closes_the_connection_from_the_server_side(http: aiohttp.ClientSession) -> None:
