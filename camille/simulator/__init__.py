@@ -1,4 +1,20 @@
-"""A local OpenAI Realtime protocol server driven by scenario files, and a scripted caller for `AgentSession`s."""
+"""A local OpenAI Realtime protocol server driven by scenario files, and a scripted caller for `AgentSession`s.
+
+    from livekit.agents import AgentSession
+    from livekit.plugins import openai
+    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, run_scripted_call
+
+    scenario = load_scenario("booking")                      # shipped name, or a path to a YAML file
+    async with RealtimeSimulator(scenario, speed=4.0) as sim:
+        model = openai.realtime.RealtimeModel(base_url=sim.base_url, api_key=SIMULATOR_API_KEY)
+        session = AgentSession(llm=model, aec_warmup_duration=None)
+        report = await run_scripted_call(session, agent, scenario, speed=4.0, wav_path=Path("call.wav"))
+        await model.aclose()
+        sim.connection.function_calls()                      # what the model asked for, with arguments
+        sim.connection.function_call_outputs()               # what the tools answered
+
+Use the same `speed` for the server (pace of the model's audio) and the caller (pace of the call clock).
+"""
 
 from camille.simulator.call import CallReport, ScriptedCall, ToolRoundTrip, TranscriptEntry, run_scripted_call
 from camille.simulator.caller import (
