@@ -37,9 +37,16 @@ def demo(
     timeout_s: Annotated[float, typer.Option(help="Give up on the call after this many seconds.")] = 180.0,
 ) -> None:
     """Run one scripted call through Camille and print what was said, with timings."""
-    configure("WARNING")
+    if not logging.getLogger().handlers:  # leave a host's logging (pytest's capture) alone
+        configure("WARNING")
     logging.getLogger("livekit.agents").setLevel(logging.ERROR)  # "no pause on this output": true, and expected
-    report = asyncio.run(run_demo(scenario, wav=wav, speed=speed, timeout_s=timeout_s, echo=typer.echo))
+    from camille.simulator import ScenarioError
+
+    try:
+        report = asyncio.run(run_demo(scenario, wav=wav, speed=speed, timeout_s=timeout_s, echo=typer.echo))
+    except ScenarioError as exc:
+        typer.echo(f"camille demo: {exc}", err=True)
+        raise typer.Exit(2) from None
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         typer.echo(f"figures written to {json_path}")

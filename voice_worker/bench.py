@@ -54,7 +54,8 @@ def bench(
     """Run scripted calls and report greeting and response-overhead percentiles (ms)."""
     from camille.logs import configure
 
-    configure("WARNING")
+    if not logging.getLogger().handlers:  # leave a host's logging (pytest's capture) alone
+        configure("WARNING")
     logging.getLogger("livekit.agents").setLevel(logging.ERROR)  # "no pause on this output": true, and expected
     report = asyncio.run(run_bench(calls, speed))
     typer.echo(json.dumps(report, indent=2))
