@@ -69,12 +69,40 @@ _PU_AFTER = frozenset(
 )
 
 
+# An elided article or pronoun a transcriber glued to the next word ("lair", "dadieu", "sarrete"): split it when
+# the rest is a word the rules know and the whole is not. Real words that would split are kept.
+_ELIDED = re.compile(r"(qu|[cdjlmnst])([aeiouyh][a-z]{3,}|air|eau|une)")
+_KEEP_WHOLE = frozenset(
+    {"dont", "sont", "taux", "lait", "mont", "savait", "savais", "lavait", "sein", "lune", "mais", "sais", "selles",
+     "selle", "dents", "seule", "seules", "sauf", "lever", "leve", "levee", "levres", "tenu", "tenue", "meme"}
+)  # fmt: skip
+
+
+def _rule_vocabulary() -> tuple[frozenset[str], re.Pattern[str]]:
+    """The literal words and the word stems ("etouff" in "etouff\\w*") that the rule patterns spell out."""
+    guards = [rules.PAST, rules.AFTER_EVENT, rules.PRESENT, rules.RECURRENCE, rules.FOLLOW_UP, rules.HYPOTHETICAL]
+    sources = [rule.pattern for table in rules.RULES.values() for rule in table] + guards
+    words = {w for source in sources for w in re.findall(r"[a-z]{3,}", source)}
+    stems = {w for source in sources for w in re.findall(r"([a-z]{5,})\\w", source)}
+    return frozenset(words), re.compile("|".join(sorted(stems, key=len, reverse=True)) or "(?!)")
+
+
+_VOCABULARY, _STEMS = _rule_vocabulary()
+
+
+def _known(word: str) -> bool:
+    return word in _VOCABULARY or word + "s" in _VOCABULARY or _STEMS.match(word) is not None
+
+
 def _unglue(word: str, previous: str) -> str:
-    """Split "jsaigne" into "je saigne"; read the spoken "pu" as "plus" unless it is "pouvoir" ("j'ai pu")."""
+    """Split "jsaigne" into "je saigne" and "lair" into "l air"; read the spoken "pu" as "plus" unless "j'ai pu"."""
     if len(word) > 2 and word[0] == "j" and word[1] in "bcdfghklmnpqrstvwxz":
         return "je " + word[1:]
     if word == "pu" and previous not in _PU_AFTER:
         return "plus"
+    elided = _ELIDED.fullmatch(word)
+    if elided and word not in _KEEP_WHOLE and not _known(word) and _known(elided[2]):
+        return f"{elided[1]} {elided[2]}"
     return word
 
 
@@ -116,6 +144,7 @@ if {r.category for r in _RULES} != set(EmergencyCategory):
     raise RuntimeError("emergency_rules.RULES must cover every EmergencyCategory")
 
 _PAST = re.compile(rules.PAST)
+_AFTER_EVENT = re.compile(rules.AFTER_EVENT)
 _PRESENT = re.compile(rules.PRESENT)
 _RECURRENCE = re.compile(rules.RECURRENCE)
 _FOLLOW_UP = re.compile(rules.FOLLOW_UP)
@@ -191,13 +220,15 @@ def _past(rule: rules.Rule, sentence: str, before: str, after: str) -> bool:
     """Whether the sentence dates the match in the past or in a handled follow-up, with nothing current."""
     if _RECURRENCE.search(sentence):
         return False
-    if _FOLLOW_UP.search(sentence) and not _PRESENT.search(sentence):
+    if rule.follow_up and _FOLLOW_UP.search(sentence) and not _PRESENT.search(sentence):
         return True
-    for earlier in _PAST.finditer(before):
+    # "après mon accouchement" dates an event, but a state after it is current ("... et je saigne").
+    markers = [*_PAST.finditer(before), *([] if rule.state else _AFTER_EVENT.finditer(before))]
+    for earlier in markers:
         since = before[earlier.end() :]
         if not (_PRESENT.search(since) or (rule.state and _CLAUSE_BREAK.search(since))):
             return True
-    later = _PAST.search(after)
+    later = _PAST.search(after) or (None if rule.state else _AFTER_EVENT.search(after))
     if later is None:
         return False
     between = after[: later.start()]

@@ -22,6 +22,9 @@ class Rule:
     state: bool = False
     # A benign context (figure of speech, chronic complaint) that cancels the rule anywhere in its sentence.
     unless: str = ""
+    # Whether an administrative word in the sentence ("traitement pour", "bilan") cancels it; off for acts that are
+    # never routine ("il a pris trois fois son traitement").
+    follow_up: bool = True
 
 
 def _gap(n: int) -> str:
@@ -51,7 +54,9 @@ _CAN_NOT: Final = (
     r"|(?:a|ai|as|avait|avais) (?:plus|pas|jamais) (?:pu|reussi a|su))"
 )
 _PREGNANT: Final = (
-    r"(?:enceinte|grossesse|mois de grossesse|semaines? d amenorrhee|\d+ sa|future maman|accouche|accouchement"
+    r"(?:enceinte|grossesse|test (?:de grossesse )?positif|retard de regles|en cloque|(?:a|de) (?:\w+ ){0,2}semaines"
+    r"(?! (?:de vacances|d arret|de conge))|mois de grossesse|semaines? d amenorrhee|\d+ sa|future maman|accouche"
+    r"|accouchement"
     r"|attends? (?:un|des) (?:bebes?|enfant|jumeaux|jumelles))"
 )
 # "beaucoup", spoken ("vachement", "grave", "un max") or not.
@@ -59,13 +64,19 @@ _LOTS: Final = r"(?:beaucoup|enormement|trop|plein|vachement|tellement|grave|un 
 _LOSING_BLOOD: Final = rf"(?:perd|perds|perdu|perdait) (?:{_LOTS} )?(?:de|du) sang"
 _ALLERGEN: Final = (
     r"(?:allergi\w*|piqu\w*|abeilles?|guepes?|frelons?|arachides?|cacahuetes?|noix|noisettes?|crevettes?"
-    r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?)"
+    r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?|amandes?|pistaches?|noix de cajou|fruits a coque"
+    r"|crustaces|oeufs?|poissons?|moutarde|lupin|celeri|latex|produit de contraste|anti inflammatoires?|aspirine"
+    r"|ibuprofene|vaccin|reaction)"
 )
 _ALLERGIC_SIGN: Final = (
     rf"(?:respir\w* (?:plus|mal|pas|fort|difficilement)|{_CAN_NOT} (?:respirer|avaler)"
     r"|(?:du )?mal a (?:respirer|avaler)|etouff\w*|malaise|avaler sa salive|gorge qui (?:gratte|serre|brule|pique"
     r"|se ferme)|(?:boutons|plaques) partout"
-    r"|urticaire (?:geante|partout|generalisee)|gonfle de partout|tout gonfle|toute gonflee)"
+    r"|urticaire (?:geante|partout|generalisee)|gonfle de partout|tout gonfle|toute gonflee"
+    r"|gonfl\w*|enfl\w*|plaques|urticaire|boutons (?:partout|sur tout)|siffl\w*|tousse (?:beaucoup|sans arret)"
+    r"|voix (?:rauque|qui change|cassee|bizarre)|gorge (?:serree|qui se resserre|se resserre|se serre|se ferme)"
+    r"|resserr\w*|tete qui tourne|vertiges?|(?:se )?sen[st] partir|tension (?:chute|baisse|tres basse|basse)"
+    r"|chute de tension|vomi\w*)"
 )
 _FEVER: Final = (
     r"(?:fievre|temperature|brulante?|\b(?:38|39|40|41|42) (?:\d )?(?:degres|de fievre)?"
@@ -78,6 +89,24 @@ _DRUGS: Final = _any(
     r"anxiolytiques?", r"antidepresseurs?", r"calmants?", r"doliprane", r"dafalgan", r"efferalgan",
     r"paracetamol", r"ibuprofene", r"advil", r"xanax", r"lexomil", r"temesta", r"stilnox", r"tramadol",
     r"morphine", r"methadone", r"insuline", r"antidouleurs?", r"neuroleptiques?", r"sirop",
+    r"dolipranes", r"benzodiazepines?", r"benzos?", r"valium", r"rivotril", r"seresta", r"lysanxia", r"imovane",
+    r"zolpidem", r"zopiclone", r"lyrica", r"pregabaline", r"codeine", r"fentanyl", r"oxycodone", r"lamaline",
+    r"izalgi", r"skenan", r"opioides?", r"lithium", r"digoxine", r"anticoagulants?", r"previscan", r"kardegic",
+    r"aspirines?", r"antiepileptiques?", r"seroplex", r"deroxat", r"prozac", r"laroxyl", r"theralene", r"atarax",
+    r"antihistaminiques?", r"anti inflammatoires?", r"levothyrox", r"metformine", r"antipsychotiques?",
+    r"tranquillisants?", r"barbituriques?", r"neuroleptique", r"ventoline", r"cortisone", r"paracetamols",
+    r"ibuprofenes", r"amoxicilline", r"augmentin", r"antibiotiques?", r"pilule", r"truc", r"trucs",
+)  # fmt: skip
+# Drugs taken for effect, and drinks.
+_STREET_DRUGS: Final = _any(
+    r"drogues?", r"cocaine", r"coke", r"crack", r"heroine", r"ecstasy", r"extasy", r"mdma", r"ghb", r"lsd",
+    r"ketamine", r"speed", r"amphetamines?", r"methamphetamines?", r"cannabis", r"shit", r"beuh", r"joints?",
+    r"champignons hallucinogenes", r"poppers", r"protoxyde(?: d azote)?", r"gaz hilarant", r"stupefiants?",
+    r"crystal", r"opiaces?", r"cathinones?", r"3 mmc", r"cristal", r"space cake", r"buvard",
+)  # fmt: skip
+_ALCOHOL: Final = _any(
+    r"alcools?", r"vodka", r"whisky", r"rhum", r"vin", r"bieres?", r"pastis", r"gin", r"tequila", r"champagne",
+    r"cognac", r"absinthe", r"alcools forts", r"bouteille", r"bouteilles",
 )  # fmt: skip
 _TOXICS: Final = _any(
     r"javel", r"eau de javel", r"detergents?", r"lessive", r"capsules? de lessive", r"dosettes? de lessive",
@@ -88,7 +117,46 @@ _TOXICS: Final = _any(
     r"champignons? (?:sauvages?|toxiques?|ramasses|cueillis|veneneux|de la foret|du jardin)", r"poison",
     r"quelque chose de toxique", r"dissolvant", r"e liquide", r"huiles? essentielles?", r"baies? toxiques?",
     r"plantes? toxiques?", r"du gaz", r"liquide (?:vaisselle|de refroidissement|lave glace|de frein)", r"lave glace",
+    r"desinfectant", r"chlore", r"produits? (?:de|pour) (?:la |le |les )?(?:piscine|lave vaisselle|toilettes|wc"
+    r"|sols?|vitres|four|canalisations|jardin|voiture|lessive)", r"gel hydro ?alcoolique", r"vernis(?: a ongles)?",
+    r"colle", r"alcool a (?:90|70|bruler)", r"alcool menager", r"methanol", r"anti ?limaces?", r"engrais",
+    r"fongicide", r"glyphosate", r"cigarettes?", r"megots?", r"nicotine", r"billes? (?:aimantees?|magnetiques?)",
+    r"(?:feuilles?|baies|fleurs?|graines?) (?:de |d )?(?:laurier rose|digitale|muguet|if|datura|belladone|ricin"
+    r"|houx|gui)", r"laurier rose", r"digitale", r"muguet", r"datura", r"belladone", r"cigue", r"colchiques?",
+    r"dieffenbachia", r"ricin", r"baies", r"javelle", r"eau oxygenee", r"anti moustiques?", r"mort aux rats",
+    r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate",
 )  # fmt: skip
+
+# Intent words that put a self-harm verb in the present or future: "je veux", "il va", "elle menace de".
+_INTENT: Final = (
+    r"(?:veux|veut|voulais|voulait|voudrais|voudrait|voulu|vais|va|vont|allait|allais|envie de|envie d|pense a"
+    r"|penser a|pense serieusement a|intention de|menace de|menace d|essaye de|essaie de|essayer de|essaye d"
+    r"|tente de|tenter de|tente d|prete? a|decide de|decide d|compte|projette de|parle de|parle d|besoin de"
+    r"|dit qu (?:il|elle|je) (?:va|allait|veut|voulait)|capable de)"
+)
+_SELF_HARM: Final = (
+    r"(?:(?:me|se|m|s) (?:tuer|suicider|pendre|noyer|jeter(?! a l eau| dessus| sur)|supprimer|flinguer"
+    r"|foutre en l air|tirer une balle|defenestrer|empoisonner|laisser mourir|faire (?:du )?mal\b(?! (?:au|a la|aux"
+    r"|a l|en))|couper\b(?! (?:les|des|la|le|un|une|du|de|en|avec|au))|scarifier|mutiler|taillader"
+    r"|(?:ouvrir|couper|tailler|trancher|taillader) (?:les|mes|ses) (?:veines|poignets)|etrangler|immoler"
+    r"|asphyxier|electrocuter|poignarder|ouvrir le ventre|en aller pour (?:toujours|de bon)|endormir pour toujours)"
+    r"|mourir|en finir|disparaitre(?: pour (?:toujours|de bon)| a jamais)?|partir pour (?:toujours|de bon)"
+    r"|partir definitivement|mettre fin a|plus (?:vivre|exister|etre la|etre de ce monde|me reveiller|se reveiller))"
+)
+_SWELLING: Final = (
+    r"(?:gonfl\w*|enfl\w*|boursoufl\w*|tumefie\w*|(?:double|triple) de volume|(?:sont|est) (?:enormes?|deformee?s?)"
+    r"|oedeme)"
+)
+_AIRWAY: Final = r"(?:gorge|langue|levres?|visage|bouche|glotte|figure|trachee|luette|face)"
+_HOUSEHOLD: Final = (
+    r"(?:tous|toutes|toute la famille|tout le monde|toute la maison|les enfants et moi|mon mari et moi"
+    r"|ma femme et moi|nous deux|tous les deux|tous les trois|toute la maisonnee)"
+)
+_HEATING: Final = (
+    r"(?:chauffage|poele|chaudiere|cheminee|brasero|barbecue|groupe electrogene|chauffe eau|chauffe bain"
+    r"|insert|odeur de gaz|fuite de gaz|detecteur)"
+)
+_SUDDEN: Final = r"(?:d un coup|tout a coup|tout d un coup|soudain\w*|brutalement|subitement|d un seul coup)"
 
 # The most specific causes come first: "allergique ... je respire mal" is anaphylaxis before it is not_breathing.
 RULES: Final[dict[str, tuple[Rule, ...]]] = {
@@ -115,6 +183,55 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:allerg\w*|piqu\w*|abeille|guepe|frelon|arachides?|cacahuetes?)\b.{0,80}\b(?:fait|fais|faire|en)"
             r" (?:un )?choc\b",
             unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollen|foin|test|tests|moustiques?|angine)\b",
+        ),
+        Rule(
+            "airway_swelling_wide",
+            rf"\b{_AIRWAY}\b(?: \w+){{0,4}} {_SWELLING}|\b(?:gonfl|enfl)\w* (?:de )?partout\b"
+            r"|\b(?:tout|toute|tous|toutes) (?:gonfle|gonflee|enfle|enflee)s?\b(?! (?:le|la|les) (?:cheville|pied|genou"
+            r"|jambe|main|doigt|bras))|\bgorge (?:qui )?(?:se )?(?:resserr\w*|referm\w*)|\bgorge (?:serree|fermee"
+            r"|bouchee) (?:d un coup|apres)\b|\bsen[st] (?:ma|sa) gorge (?:qui )?(?:se )?(?:ferm|serr|resserr)\w*",
+            state=True,
+            unless=r"\b(?:abces|dent|dents|dentaire|sagesse|angine|oreillons|ganglions?|piqure de moustique|moustiques?"
+            r"|stress|angoisse|emotion|chevilles?|pieds?|genoux?|rhume|sinusite)\b",
+        ),
+        Rule(
+            "hives_or_swelling_plus_airway",
+            rf"\b(?:urticaire|plaques (?:partout|sur tout le corps)|boutons partout|{_SWELLING})\b.{{0,80}}"
+            r"\b(?:siffl\w*|respir\w* (?:mal|plus|pas|difficilement)|du mal a (?:respirer|avaler)|gorge (?:serree"
+            r"|qui serre"
+            r"|qui se ferme|se ferme)|(?:se )?sen[st] partir|tension (?:chute|baisse|basse)|chute de tension|malaise"
+            r"|etouff\w*|tete qui tourne)"
+            r"|\b(?:siffl\w*|respir\w* (?:mal|plus|difficilement)|du mal a (?:respirer|avaler)|gorge (?:serree"
+            r"|qui serre"
+            r"|qui se ferme|se ferme))\b.{0,80}\b(?:urticaire|plaques partout|boutons partout|gonfl\w*|enfl\w*)",
+            state=True,
+            unless=r"\b(?:abces|dent|dents|dentaire|angine|oreillons|ganglions?|chevilles?|pieds?|jambes?|genoux?"
+            r"|ventre|rhume|sinusite|nez|asthme)\b",
+        ),
+        Rule(
+            "allergy_plus_sign",
+            rf"\b(?:allergi\w*|reaction (?:a|au|aux|allergique)|piqu(?:e|ee|ure|er|es)|{_ALLERGEN})\b.{{0,100}}"
+            r"\b(?:gonfl\w*|enfl\w*|urticaire|plaques|boutons partout|respir\w* (?:mal|plus|pas|fort|difficilement"
+            r"|bizarrement)|du mal a (?:respirer|avaler)|siffl\w*|gorge (?:serree|qui serre|qui gratte)|voix (?:rauque"
+            r"|qui change|cassee)|malaise|tete qui tourne|(?:se )?sen[st] partir|tension (?:chute|baisse|basse)"
+            r"|chute de tension|etouff\w*)",
+            state=True,
+            unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollens?|foin|tests?|moustiques?|angine|acariens?|poils?"
+            r"|saisonniere|printemps|desensibilisation|chaque annee|eczema|alimentaire)\b",
+        ),
+        Rule(
+            "airway_enlarged",
+            r"\b(?:gorge|langue|levres?|visage|bouche|paupieres?|yeux)(?: \w+){0,2} (?:tout |toute "
+            r"|toutes )?(?:grosses?"
+            r"|enormes?|boursoufl\w*)\b|\byeux (?:qui )?se ferment (?:\w+ ){0,2}(?:gonfl|enfl)\w*"
+            r"|\b(?:urticaire|plaques|cloques|boutons)\b.{0,60}\b(?:voix (?:\w+ )?(?:rauque|change|cassee|etouffee)"
+            r"|tousse\w* sans|sans pouvoir respirer|gorge (?:qui )?(?:serre|gratte|pique|se ferme))"
+            r"|\b(?:plaques|cloques|boutons) (?:\w+ )?partout\b.{0,60}\b(?:apres|depuis) (?:un|une|le|la|son|sa|ses"
+            r"|des)"
+            r" (?:medicament|antibiotique|piqure|cachet|comprime|gateau|repas|noix|crevettes|fruits de mer)",
+            state=True,
+            unless=r"\b(?:abces|dent|dents|dentaire|sagesse|angine|oreillons|ganglions?|conjonctivite|orgelet|fatigue"
+            r"|pleure\w*|rhume|coup)\b",
         ),
     ),
     "poisoning_overdose": (
@@ -149,6 +266,75 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:alimentaire|nourriture|restaurant|fruits de mer|huitres)\b",
         ),
+        Rule(
+            "overdose_amount",
+            r"\b(?:pris|prise|prises|avale|avalee|avales|ingere|ingeree|bu|injecte|gobe)(?: \w+){0,3} (?:une boite"
+            r"|une plaquette"
+            r"|un flacon|une bouteille|des dizaines|une (?:dizaine|quinzaine|vingtaine|trentaine|quarantaine"
+            r"|cinquantaine"
+            r"|centaine|douzaine)|(?:[5-9]|[1-9]\d+)|(?:cinq|six|sept|huit|neuf|dix|douze|quinze|vingt|trente|quarante"
+            r"|cinquante|cent)\b(?: \w+)?|plein|plusieurs|toute? (?:la|une|sa|ma|leur)|tous (?:les|ses|mes))"
+            rf"(?: \w+){{0,3}} (?:de |d )?{_DRUGS}\b"
+            r"|\b(?:pris|prise|avale|avalee|donne|injecte|mis)(?: \w+){0,3} (?:le double|le triple|deux fois|trois fois"
+            r"|double dose|une double dose|dose double|plusieurs fois)\b"
+            r"|\b(?:trompe|trompee|erreur)\w* (?:de|dans|sur) (?:ses |mes |les |son |sa |ma |la )?(?:medicaments?"
+            r"|doses?"
+            r"|traitement|cachets|comprimes|pilules|insuline|dosage|posologie)",
+            state=True,
+            follow_up=False,
+            unless=r"\b(?:ordonnance|renouvel\w*|pharmacie)\b",
+        ),
+        Rule(
+            "drugs_with_alcohol",
+            rf"\b(?:{_DRUGS}|{_STREET_DRUGS})\b(?: \w+){{0,8}} (?:avec|et|plus|apres)(?: \w+){{0,3}} {_ALCOHOL}\b"
+            rf"|\b{_ALCOHOL}\b(?: \w+){{0,8}} (?:avec|et|plus|apres)(?: \w+){{0,3}} (?:{_DRUGS}|{_STREET_DRUGS})\b"
+            rf"|\btrop bu\b.{{0,60}}\b(?:pris|avale|prend)\w*(?: \w+){{0,3}} (?:{_DRUGS}|{_STREET_DRUGS})"
+            r"|\bcoma (?:ethylique|alcoolique)|\balcoolisation (?:massive|aigue)|\bivre mort\w*"
+            rf"|\b(?:bu|avale|descendu|siffle)(?: \w+){{0,2}} (?:une|deux|trois|toute la|toute une) bouteilles?"
+            r"(?: entiere)? (?:de|d) (?:vodka|whisky|rhum|gin|tequila|pastis|cognac|alcool\w*)",
+            state=True,
+            unless=r"\b(?:peux|peut|puis je|est ce que|compatible|interactions?|ordonnance|renouvel\w*)\b",
+        ),
+        Rule(
+            "street_drugs",
+            r"\b(?:pris|prise|avale|avalee|sniffe|snife|fume|injecte|consomme|bu|gobe|tape|inhale|respire)\w*"
+            rf"(?: \w+){{0,4}} (?:de la |du |de l |des |un |une |d |trop de |beaucoup de )?{_STREET_DRUGS}\b"
+            r"|\bbad trip\b|\b(?:sniffe|snife|inhale|respire)\w* (?:de la |du |des )?(?:colle|essence|solvant|gaz"
+            r"|protoxyde|ballons?)",
+            state=True,
+            unless=r"\b(?:depuis|regulierement|souvent|de temps en temps|parfois|arreter|sevrage|addiction|dependance"
+            r"|consommation|addicto\w*|tous les jours|le week end)\b",
+        ),
+        Rule(
+            "carbon_monoxide",
+            rf"\b{_HOUSEHOLD}\b.{{0,80}}\b(?:mal a la tete|maux de tete|migraines?|vertiges?|nausees?|envie de vomir)"
+            rf"|\b(?:mal a la tete|maux de tete|migraines?|vertiges?|nausees?|vomi\w*|malaise|endormi\w*)\b.{{0,80}}"
+            rf"\b{_HEATING}\b|\b{_HEATING}\b.{{0,80}}\b(?:mal a la tete|maux de tete|migraines?|vertiges?"
+            r"|nausees?|vomi\w*|malaise|evanou\w*|endormi\w*)",
+            state=True,
+            unless=r"\b(?:gastro|grippe|covid|rhume|angine|epidemie|virus)\b",
+        ),
+        Rule(
+            "child_swallowed",
+            rf"\b{_CHILD}\b(?: \w+){{0,6}} (?:avale|avalee|mange|mangee|bu|croque|lech\w*|mis dans (?:la|sa) bouche"
+            rf"|goute|machouille|trouve)\w*(?: \w+){{0,4}} (?:{_DRUGS}|{_TOXICS}|{_STREET_DRUGS}|plantes?|feuilles?"
+            r"|une pile|un aimant)\b"
+            rf"|\b{_CHILD}\b(?: \w+){{0,6}} avale\w* (?:quelque chose|un objet|une piece|un truc)",
+            state=True,
+            unless=r"\bde travers\b|\bva (?:tres |tout a fait )?bien\b|\bmais ca va\b",
+        ),
+        Rule(
+            "overdose_wide",
+            r"\b(?:pris|prise|avale|avalee|fait|injecte)(?: \w+){0,2} (?:tout (?:son|mon|le|un)|toute? (?:sa|ma|la)"
+            rf"|trop (?:de |d )?)(?: \w+){{0,2}} ?{_DRUGS}\b"
+            r"|\b(?:pris|avale|gobe|bu)\w* (?:un truc|quelque chose|une pilule|un cachet|un produit|un comprime)\b"
+            r".{0,40}\b(?:soiree|fete|boite|festival|rave|bar)|\b(?:soiree|fete|boite|festival|rave)\b.{0,40}\b(?:pris"
+            r"|avale|gobe) (?:un truc|quelque chose|une pilule|un cachet)"
+            r"|\bdrogu\w* (?:a son insu|dans (?:son|mon) verre)|\bmis quelque chose dans (?:son|mon) verre",
+            state=True,
+            follow_up=False,
+            unless=r"\b(?:ordonnance|renouvel\w*|pharmacie)\b",
+        ),
     ),
     "suicidal": (
         Rule(
@@ -178,6 +364,76 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|train|metro|toit|falaise)\b",
             unless=r"\b(?:faim|soif|rire|froid|chaud|ennui|fatigue)\b",
         ),
+        Rule(
+            "self_harm_intent",
+            rf"\b{_INTENT}(?: (?!pas\b|jamais\b|plus\b)\w+){{0,2}} {_SELF_HARM}\b"
+            r"(?! de\b| d\b| avec (?!la vie|tout\b|ma vie|sa vie)| (?:a la tache|au travail|au boulot|a force))"
+            r"|\b(?:me|se) laisse mourir\b|\bpensee?s? (?:de|a la) mort\b|\bidees? de (?:mort|suicide)"
+            r"|\bpense\w* (?:sans cesse |tout le temps |souvent |beaucoup |qu )?a (?:la mort|mourir)\b"
+            r"|\bobsede\w* par la mort|\b(?:mettre|mette) (?:fin|un terme) a (?:tout|tout ca|ma vie|sa vie|mes jours"
+            r"|ses jours|mon existence|son existence)|\bque tout (?:s arrete|se termine|finisse|soit fini)"
+            r"|\b(?:envie de|veux|veut|vais|va) tout arreter\b(?! (?:les|mes|ses|de|d|le|la|du|des|pour|mon|ma|son|sa))"
+            r"|\b(?:dormir|m endormir|s endormir) (?:pour toujours|a jamais|pour de bon|et ne (?:jamais|plus)"
+            r" (?:me |se )?reveiller)|\bne plus (?:me|se) reveiller\b|\bsommeil eternel"
+            r"|\brejoindre\b(?: \w+){0,3} (?:au ciel|la haut|de l autre cote)",
+            unless=r"\b(?:faim|soif|rire|froid|chaud|ennui|fatigue|honte|chaleur|trouille|envie de (?:dormir|manger))\b"
+            r"|\bfaire (?:du )?mal (?:au|a)\b|\b(?:va|vont|veut|allait|voulait|voudrait) (?:me|m) (?:tuer|faire)\b",
+        ),
+        Rule(
+            "no_reason_to_live",
+            r"\b(?:plus|pas|aucun|aucune|vois pas|vois plus|vois aucun)(?: \w+){0,2} (?:interet|sens|raisons?|but"
+            r"|envie|gout) (?:a|de|d) (?:vivre|continuer|la vie|ma vie|exister)\b(?! (?:le|la|les|ce|mon|ma|mes|a|au))"
+            r"|\b(?:plus|pas) (?:la force|le courage|l energie) de (?:continuer|me battre|lutter|tenir)\b(?! (?:le|la"
+            r"|les|ce|mon|ma|mes|a|au))"
+            r"|\b(?:mieux|plus simple|plus facile)(?: pour \w+)? (?:si|quand|sans) (?:je|j|moi)\b(?: \w+){0,4}"
+            r" (?:plus la|mort|morte|disparai\w*|partai\w*|existais plus)"
+            r"|\b(?:un|une) (?:fardeau|poids|charge) pour (?:tout le monde|les autres|ma famille|mes proches|eux"
+            r"|mes enfants)",
+            negatable=False,
+        ),
+        Rule(
+            "suicide_plan_or_act",
+            r"\badieux\b|\b(?:message|lettre|mot|texto|sms|mail|video) d adieu|\b(?:dit|dire|fait|faire) (?:ses "
+            r"|mes )?adieux?"
+            r"|\bune corde\b(?! (?:a sauter|a linge|vocale))|\bcorde (?:au|autour du) cou"
+            r"|\b(?:fusil|pistolet|revolver|arme a feu|carabine)\b|\b(?:avec|sorti|pris|prendre|a) (?:une|son|sa"
+            r"|mon) arme\b"
+            r"|\b(?:suis|est|trouve|debout|assise?|monte|montee)(?: \w+){0,2} (?:sur|au bord d(?:u|e la)"
+            r"|en haut d(?:u|e la)"
+            r"|sur le rebord d(?:u|e la)) (?:le |la |l )?(?:pont|falaise|voie ferree|voies|rails|parapet|vide|toit"
+            r"|rebord de la fenetre|fenetre)\b"
+            r"|\b(?:fait|fais|faire|refait) une tentative\b(?! d)|\btentative\b(?= .{0,40}\b(?:pendre|pendaison"
+            r"|veines|medicaments|cachets|sauter))"
+            r"|\bscarifi\w*|\bautomutil\w*|\bauto mutil\w*|\bse mutile|\bse taillade"
+            r"|\b(?:coupe|ouvert|taillade|entaille|tranche)\w* (?:les|ses|mes) (?:veines|poignets)"
+            r"|\b(?:se|me) (?:coupe|blesse|brule|frappe) (?:expres|volontairement|pour (?:se|me) faire mal)"
+            r"|\bs est pendue?\b|\bpendaison|\bse pend\b|\btrouve\w* pendue?\b"
+            r"|\b(?:tout|j ai) prepare\b.{0,80}\b(?:partir|mourir|en finir|corde|cachets|medicaments|lettre|adieu)"
+            r"|\b(?:vais|va|veux|veut|envie de|pense a|prete? a) (?:tout )?(?:prendre|avaler) (?:tous|toutes|toute la"
+            r"|toute ma|toute sa|la boite|une boite|toute une|tout le|tout mon|tout son)",
+            state=True,
+            unless=r"\bfusil (?:de chasse )?(?:pour|a) (?:la chasse)|\bcorde a\b",
+        ),
+        Rule(
+            "suicide_plan_wide",
+            rf"\b(?:me|se) mettre sous (?:le|un|une|les) (?:train|camion|voiture|bus|metro|tram|roues)"
+            r"|\bau bord (?:du|de la|des|d un|d une) (?:pont|falaise|voies?|quai|vide|precipice|toit|fenetre)"
+            r"|\bsur les (?:voies|rails)\b|\b(?:veut|veux|envie de|aller) rejoindre (?:papa|maman|mon|ma|son|sa|ses"
+            r"|mes)"
+            rf"|\b{_DRUGS}\b(?: \w+){{0,3}} devant (?:moi|lui|elle)|\b(?:vais|va|veux|veut) (?:tous |toutes |tout )?"
+            r"(?:les )?(?:prendre|avaler) (?:tous|toutes|d un coup|en meme temps)\b|\b(?:vais|va) tout (?:prendre"
+            r"|avaler)"
+            r"|\b(?:vide|sorti|aligne|prepare)\w* (?:toutes |tous )?(?:ses|mes|les) (?:boites|cachets|medicaments"
+            r"|comprimes|pilules)\b.{0,40}\b(?:table|lit|devant)"
+            r"|\b(?:reverr\w*|reverra\w*) (?:plus|jamais)|\bau revoir pour (?:toujours|de bon)"
+            r"|\bpour la derniere fois\b"
+            r"|\bmoteur (?:allume|qui tourne|en marche)\b.{0,40}\bgarage|\bgarage\b.{0,40}\bmoteur (?:allume"
+            r"|qui tourne)"
+            r"|\bprepare\w* (?:\w+ ){0,2}de quoi (?:partir|mourir|en finir)|\bc est la fin\b.{0,40}\b(?:vais|veux)"
+            r"|\bplus envie de rien\b.{0,60}\b(?:partir|prepare|adieu|cachets|mourir)",
+            negatable=False,
+            state=True,
+        ),
     ),
     "obstetric_bleeding": (
         Rule(
@@ -186,7 +442,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|sanglantes?)|hemorragie|du sang|caillots?)\b"
             rf"|\b(?:saign\w*|{_LOSING_BLOOD}|hemorragie|caillots?)\b(?: \w+){{0,10}} {_PREGNANT}\b",
             state=True,
-            unless=r"\b(?:premiere|precedente|derniere|ancienne|autre) grossesse|\bprise de sang|\bdon du sang",
+            unless=r"\b(?:premiere|precedente|derniere|ancienne|autre) grossesse|\bprise de sang|\bdon du sang"
+            r"|\b(?:pas de|sans|aucun|ni|pas du tout de) (?:saignements?|sang|pertes?)\b|\bse passe bien",
         ),
         Rule(
             "miscarriage_or_labour",
@@ -202,6 +459,30 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r" au ventre|douleurs? (?:violentes?|atroces?|intenses?|insupportables?|terribles?)|(?:violentes?|fortes"
             r"|grosses|atroces|terribles) douleurs?|(?:le )?bebe (?:ne )?bouge plus)",
             state=True,
+        ),
+        Rule(
+            "pregnancy_danger",
+            rf"\b{_PREGNANT}\b(?: \w+){{0,14}} (?:ventre (?:tres |tout )?dur|pertes? (?:de liquide|marron|brunes?)"
+            r"|liquide qui coule|sens plus (?:le|mon|son) bebe|bebe (?:ne )?bouge (?:plus|pas)|contractions? (?:toutes"
+            r"|rapprochees|tres fortes|violentes)|vois des (?:taches|etoiles|mouches|points)|(?:mal a la tete"
+            r"|maux de tete)"
+            r" (?:violent|tres fort|terrible)|tension (?:tres )?(?:haute|elevee)|convuls\w*|perds? les eaux|perte des"
+            r" eaux|poche des eaux|tomb\w* (?:sur le ventre|dans les escaliers)|coup dans le ventre)"
+            r"|\b(?:pre )?eclampsie\b|\b(?:je|elle) (?:perds|perd|suis en train de perdre|est en train de perdre)"
+            r" (?:le|mon|son|notre) bebe\b|\bhemorragie (?:de la )?(?:delivrance|post partum)",
+            state=True,
+            unless=r"\b(?:premiere|precedente|derniere|ancienne|autre) grossesse|\bprise de sang",
+        ),
+        Rule(
+            "pregnancy_pain_or_postpartum",
+            rf"\b{_PREGNANT}\b.{{0,100}}\b(?:douleur de fou|douleurs? (?:violentes?|atroces?|intenses?|insupportables?"
+            r"|terribles?|horribles?|d un cote|a l epaule)|mal au ventre comme jamais|(?:tres|trop|super) mal au ventre"
+            r"|tete qui tourne|malaise|(?:me|se) sen[st] (?:tomber|partir|mal)|vais tomber|coule|serviettes?|caillots?"
+            r"|saign\w*|sang)"
+            r"|\baccouch\w*\b.{0,80}\b(?:coule|serviettes?|caillots?|saign\w*|sang|hemorragie)",
+            state=True,
+            unless=r"\b(?:premiere|precedente|derniere|ancienne|autre) grossesse|\bprise de sang|\bse passe bien"
+            r"|\b(?:pas de|sans|aucun|ni) (?:saignement|sang|douleur)",
         ),
     ),
     "seizure": (
@@ -226,6 +507,31 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|tous ses membres)(?: \w+){0,5} (?:bave|repond"
             r"|reagit|yeux|raide)",
             state=True,
+        ),
+        Rule(
+            "seizure_wide",
+            r"\b(?:raide|raidi\w*|rigide|crispe\w*)\b(?: \w+){0,4} (?:trembl\w*|secou\w*|convuls\w*|spasm\w*|bave"
+            r"|saccad\w*|gigot\w*)|\b(?:trembl\w*|secou\w*|spasm\w*|gigot\w*)(?: \w+){0,4} (?:raide|rigide|yeux"
+            r"|bave|ecume|ne repond|reagit|repond plus)|\b(?:se )?secou\w* dans tous les sens|\bspasmes? (?:partout"
+            r"|dans tout le corps|de tout le corps|incontrol\w*)|\btremblements? (?:incontrol\w*|de tout le corps"
+            r"|violents)|\b(?:par terre|au sol)\b(?: \w+){0,4} (?:trembl\w*|secou\w*|gigot\w*|convuls\w*|spasm\w*)"
+            r"|\byeux (?:qui )?(?:partent|roulent|tournent|montent) (?:en arriere|vers le haut|dans tous les sens)"
+            r"|\byeux blancs\b|\bbave (?:de partout|et tremble)|\bmousse (?:blanche )?(?:aux|a la|sur la) (?:bouche"
+            r"|levres)",
+            state=True,
+            unless=r"\b(?:froid|fievre|frissons?|grelott\w*|parkinson|essentiel|stress|angoisse)\b",
+        ),
+        Rule(
+            "seizure_combo",
+            r"\b(?:raide|raidi\w*|rigide|crispe\w*)\b.{0,60}\b(?:trembl\w*|secou\w*|convuls\w*|spasm\w*|bave"
+            r"|saccad\w*|gigot\w*|tressaut\w*)|\b(?:trembl\w*|secou\w*|spasm\w*|gigot\w*|tressaut\w*)\b.{0,60}"
+            r"\b(?:raide|rigide|bave|ecume|ne repond|reagit plus|repond plus|yeux (?:blancs|revuls\w*|tout blancs))"
+            r"|\bgigot\w* dans tous les sens|\b(?:bras|jambes|membres|corps) qui (?:tressaut\w*|sursaut\w*|se secou\w*)"
+            r"|\btressaut\w*|\bsoubresauts?|\bse tord\b.{0,40}\byeux|\byeux (?:tout |tous )?blancs"
+            r"|\bmachoire serree\b.{0,40}\bbave|\bcrise\b.{0,40}\b(?:s arrete (?:pas|plus)|ne s arrete|dure depuis"
+            r"|ca fait (?:\w+ ){0,2}(?:minutes|quart d heure)|plus de (?:\w+ )?minutes)",
+            state=True,
+            unless=r"\b(?:froid|frissons?|grelott\w*|parkinson|stress|angoisse|panique|rire|colere)\b",
         ),
     ),
     "stroke": (
@@ -285,6 +591,45 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:perdu|perd|perds) la vue\b|\bvision (?:double|trouble|floue) (?:d un coup|soudaine|brutale)",
             state=True,
         ),
+        Rule(
+            "confusion_or_speech_wide",
+            r"\b(?:mots|phrases) (?:qui (?:n ont|ont) (?:pas|aucun) (?:de )?sens|sans (?:aucun )?sens"
+            r"|incomprehensibles?|melanges?)|\bincomprehensible|\bparle (?:de facon|de maniere|d une facon"
+            r"|d une maniere)"
+            r" (?:incomprehensible|bizarre|etrange|confuse|incoherente)|\b(?:parole|voix|elocution|discours|langage)"
+            r" (?:\w+ )?(?:embrouill\w*|pateuse|confus\w*|bizarre|ralentie|trainante|incoherent\w*|empatee)"
+            r"|\bdit (?:n importe quoi|des choses (?:bizarres|incoherentes|sans sens))|\bcharabia"
+            rf"|\b(?:confus\w*|desoriente\w*|perdue?|incoherent\w*)(?: \w+){{0,3}} {_SUDDEN}"
+            rf"|\b{_SUDDEN}\b(?: \w+){{0,4}} (?:confus\w*|desoriente\w*|incoherent\w*|paralys\w*|plus parler"
+            r"|parle plus|plus bouger)"
+            r"|\b(?:me|nous|les) reconnai\w* (?:plus|pas)\b|\bbouche (?:tordue|de travers|deformee|qui tombe)"
+            rf"|\b(?:bras|jambe|main)(?: \w+){{0,3}} (?:tombe|retombe|lache|engourdi\w*|sans force|faible)\b"
+            rf"(?= .{{0,60}}\b(?:{_SUDDEN}|visage|bouche|parle|parler|mots))"
+            r"|\bfaiblesse (?:d un cote|soudaine|brutale|de tout un cote)|\bperdu (?:l equilibre|la vue) d un coup",
+            state=True,
+            unless=r"\b(?:alzheimer|demence|dement\w*|memoire|francais|anglais|langue etrangere|timide|begaie"
+            r"|fatigue\w*|reveil|alcool|ivre)\b",
+        ),
+        Rule(
+            "stroke_signs_wide",
+            r"\b(?:visage|bouche|figure|levre|face|joue|sourire|paupiere)s?(?: \w+){0,6} (?:de travers|tordue?"
+            r"|deformee?|qui tombe|tombante|pendante?|morte|insensible|engourdie?|paralysee?)\b"
+            r"|\bparle comme (?:s il|si elle|si j|si je) (?:etait|etais|avait|avais) (?:ivre|saoule?|bourree?|bu)"
+            r"|\bcompren\w* (?:plus )?rien a ce (?:que|qu)|\b(?:trucs|choses|reponses|mots) (?:sans rapport|qui n ont"
+            r" rien a voir)|\bmots (?:qui )?(?:n )?existent (?:pas|plus)|\bmots inventes"
+            r"|\b(?:ca|rien|les mots|aucun mot|aucun son)(?: ne)? sort(?:ent)? (?:pas|plus|rien)"
+            r"|\b(?:langue|bouche|parole) (?:\w+ )?pateuse|\bbave d un cote"
+            r"|\b(?:jambe|jambes)(?: \w+){0,3} (?:la |le |les |l )?port(?:e|ent) plus"
+            r"|\bplus de force dans (?:tout )?(?:le|la|son|sa|mon|ma) (?:bras|jambe|main|cote)"
+            r"|\b(?:peut|peux|arrive|arrivait|reussit) (?:plus|pas) a tenir (?:quoi que ce soit|rien|sa tasse|son verre"
+            r"|un verre|sa fourchette|ses couverts|un stylo)|\blaisse tomber (?:sa|son|la|le) (?:tasse|verre|fourchette"
+            r"|stylo|telephone)\b.{0,60}\b(?:bras|main|parle|bouche)"
+            r"|\b(?:mal de (?:tete|crane)|migraine)s? (?:\w+ ){0,2}comme (?:un coup de (?:marteau|tonnerre|poignard"
+            r"|massue)|une explosion|jamais)"
+            r"|\b(?:arrive|peut|peux) (?:plus|pas) a marcher droit",
+            state=True,
+            unless=r"\b(?:paralysie faciale\b.*\b(?:kine|reeducation|suivi)|anesthesie|dentiste|piqure chez)\b",
+        ),
     ),
     "chest_pain": (
         Rule(
@@ -322,6 +667,19 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bbras gauche\b(?: \w+){0,8} (?:machoire|poitrine)|\b(?:machoire)(?: \w+){0,8} bras gauche",
             state=True,
         ),
+        Rule(
+            "chest_pain_wide",
+            r"\b(?:poitrine|coeur|torse|thorax|cage thoracique|sternum)\b.{0,60}\b(?:sueurs?|transpire\w*|pale"
+            r"|tout blanc|toute blanche|gris|grise|bras gauche|machoire|irradi\w*|dans le dos|broi\w*|brul\w*"
+            r"|ecras\w*|serr\w*|etau|terriblement mal|tres mal|super mal)"
+            r"|\b(?:elephant|enclume|poids enorme|poids|etau|barre|rouleau compresseur)\b.{0,30}\b(?:torse|poitrine"
+            r"|coeur|thorax|cage thoracique|sternum)|\b(?:ecras\w*|broi\w*|comprim\w*) (?:\w+ ){0,2}(?:la |ma |sa )?"
+            r"(?:cage thoracique|poitrine|torse|coeur)|\b(?:tient|tenait|tenant|agrippe) (?:le|son) coeur"
+            r"|\bbroie de l interieur|\bbrule a l interieur",
+            state=True,
+            unless=r"\b(?:bouton|grain de beaute|tache|tatouage|allaite\w*|sein|seins|mammo\w*|bronchite|toux|estomac"
+            r"|digestion|reflux|amoureu\w*|chagrin|coeur brise)\b(?<!pas l estomac)",
+        ),
     ),
     "child_distress": (
         Rule(
@@ -343,7 +701,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "meningitis_signs",
-            r"\bpurpura\b|\btaches? (?:violettes?|violacees?|pourpres?|rouge fonce|noires?)\b"
+            r"\bpurpura\b|\b(?:taches?|marques?|points?|plaques?) (?:violettes?|violacees?|pourpres?|rouge fonce"
+            r"|noires?)\b"
             r"|\bboutons? (?:violets?|violaces?|pourpres?)\b|\b(?:taches?"
             r"|boutons?) (?:\w+ ){0,3}qui (?:ne )?(?:s effacent|partent|disparaissent|s en vont) pas"
             rf"|\b(?:nuque raide|raideur (?:de|dans) la nuque|{_CAN_NOT}"
@@ -375,6 +734,29 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "child_dehydrated",
             rf"\b{_CHILD}\b(?: \w+){{0,8}} (?:ne boit plus|boit plus rien|refuse (?:de boire|tous? les biberons)"
             r"|deshydrat\w*|ne mouille plus|fait plus pipi|vomit tout\b(?: \w+){0,4} (?:depuis|et))",
+            state=True,
+        ),
+        Rule(
+            "child_wide",
+            rf"\b{_CHILD}\b.{{0,80}}\b(?:(?:40|quarante)(?: \d| et \w+)? (?:de fievre|degres|de temperature)"
+            r"|fievre (?:a|de) (?:40|quarante|41|42)|brulante? a (?:39|40|41|quarante)|inconsolable"
+            r"|pleure sans (?:arret|s arreter)|cri (?:aigu|plaintif)"
+            r"|difficile a reveiller|ne tete plus|refuse de (?:boire|manger|teter|s alimenter)|ne boit (?:plus|rien)"
+            r"|ne mange plus rien|ne reagit (?:plus|pas)|yeux (?:creux|cernes)|fontanelle|ne bouge (?:plus|pas)"
+            r"|raide|vomit (?:vert|tout|sans arret)|bosse (?:enorme|sur la tete))"
+            rf"|\b{_CHILD}\b(?: \w+){{0,8}} tomb\w* (?:de|du|par|d) (?:la |le |l |un |une )?(?:etage|premier etage"
+            r"|deuxieme etage|arbre|hauteur|grande hauteur|mur|muret|chaise haute|escaliers?|escabeau|echelle)",
+            state=True,
+            unless=r"\b(?:dents?|poussee dentaire|caprice|colere)\b",
+        ),
+        Rule(
+            "child_signs_wide",
+            r"\bfontanelle(?: \w+){0,3} (?:bomb\w*|gonfl\w*|creus\w*|enfonc\w*)|\b(?:pas|plus) mouille (?:de |sa "
+            r"|ses |la )?"
+            r"couches?|\b(?:taches|boutons|points)(?: \w+){0,4} qui (?:ne )?(?:partent|s effacent|disparaissent) pas"
+            r" (?:avec|sous) (?:le|un) verre|\b(?:test du verre|vitropression)"
+            rf"|\b{_CHILD}\b.{{0,40}}\btomb\w*\b.{{0,60}}\b(?:bizarre|dort|somnol\w*|vomi\w*|inconscient\w*|ne reagit"
+            r"|convuls\w*|saigne\w* (?:du nez|des oreilles)|de tout en haut)",
             state=True,
         ),
     ),
@@ -437,6 +819,31 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:ventoline|inhalateur|bronchodilatateur)\w*(?: \w+){0,3} (?:ne )?(?:marche|fait|agit|suffit|passe)"
             r" (?:plus|pas|rien)",
             unless=r"renouvel|ordonnance|traitement (?:de fond|pour)",
+        ),
+        Rule(
+            "breathing_stops",
+            r"\b(?:arrete|arretee|cesse|arretait) de respirer|\bpauses? respiratoires?(?! (?:la nuit|nocturnes?"
+            r"|du sommeil|quand))|\brespire (?:par a coups|par saccades|bruyamment|en faisant un drole de bruit"
+            r"|avec un bruit bizarre)|\bne respire (?:quasiment|presque|pratiquement) (?:plus|pas)"
+            r"|\b(?:bouche|levres|visage) (?:qui )?(?:bleuit|bleuissent|bleuies?|bleuissait)|\bbleuit\b"
+            r"|\bessouffle\w* (?:au repos|en parlant|sans rien faire|meme assise?)"
+            r"|\b(?:coince|coincee|bloque|bloquee)\w*(?: \w+){0,2} (?:dans|au fond de) (?:la|sa|ma|le|son) (?:gorge"
+            r"|trachee|gosier)|\bavale de travers\b.{0,60}\b(?:respire|tousse|bleu|violet|etouff)",
+            state=True,
+            unless=r"\bapnee du sommeil|\bronfl\w*|\bla nuit\b",
+        ),
+        Rule(
+            "breathing_noisy_or_blue",
+            r"\brespiration (?:qui )?s arrete|\b(?:bruits?|sifflements?)\b(?: \w+){0,3} (?:en respirant|quand (?:il"
+            r"|elle"
+            r"|je) respire|a chaque respiration)|\bsiffl\w*(?: \w+){0,3} (?:en respirant|quand (?:il|elle|je) respire)"
+            r"|\b(?:plus|pas assez|manque) d air\b"
+            r"|\b(?:levres|bouche|visage|doigts|ongles) (?:sont |est |deviennent |devenues? |toutes? )+(?:bleue?s?"
+            r"|violette?s?|violacee?s?|grises?)\b|\bsans pouvoir respirer|\bcreuse sous les cotes|\btirage\b"
+            r"|\b(?:inhalateur|ventoline|spray)\b.{0,30}\b(?:marche|fait|agit) (?:pas|plus|rien)",
+            negatable=False,
+            state=True,
+            unless=r"\bnez\b|\brhume|enrhume|\beffort|escaliers?|\bsport|\bronfl\w*|renouvel\w*|ordonnance",
         ),
     ),
     "unconscious": (
@@ -523,6 +930,43 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             unless=r"\b(?:gencives?|regles|menstru\w*|hemorroides?|brosse les dents|prise de sang|don du sang)\b"
             r"|\bcerebrale?\b",
         ),
+        Rule(
+            "bleeding_wide",
+            r"\b(?:le )?sang (?:n )?(?:arrete|arretait) (?:pas|plus) de (?:couler|sortir|gicler)"
+            r"|\bsang (?:coule|coulait|sort|gicle|jaillit|pisse)\b(?: \w+){0,3} (?:partout|beaucoup|sans arret"
+            r"|a flots?|fort|enormement)"
+            r"|\b(?:trempe|trempee|trempes|imbibe\w*|couvert|couverte|inonde\w*|rempli\w*"
+            r"|pleine?s?) (?:\w+ ){0,2}de sang"
+            r"|\bpoignard\w*|\bcoups? de (?:couteau|cutter|hache|machette|tournevis)|\b(?:blesse\w*"
+            r"|touche\w*) par balle"
+            r"|\bcoup de feu|\b(?:tire|tirer) dessus|\bplaie par balle"
+            r"|\b(?:sectionn|tranch|arrach|amput)\w* (?:\w+ ){0,2}(?:main|doigts?|bras|jambe|pied|orteils?|oreille"
+            r"|nez|phalanges?|artere)"
+            r"|\b(?:coupe|coupee|blesse|blessee|ouvert|ouverte|entaille\w*)(?: \w+){0,5} (?:tronconneuse|scie"
+            r"|disqueuse|meuleuse|hache|machette|vitre|verre|cutter|tondeuse|debroussailleuse|couteau)\b"
+            r".{0,60}\b(?:saign\w*|sang|profond\w*|os|pisse)\b"
+            r"|\b(?:vomi\w*|crache\w*|tousse\w*|rend\w*) (?:\w+ ){0,2}(?:de )?sang\b|\bhematemese|\bhemoptysie|\bmelena"
+            r"|\bs est ouvert (?:le|la|l|les) (?:front|crane|tete|arcade|cuir chevelu|main|pied|genou|bras|jambe"
+            r"|ventre)|\bca pisse\b(?: \w+){0,3} (?:le sang|partout)",
+            state=True,
+            unless=r"\b(?:gencives?|regles|menstru\w*|hemorroides?|brosse les dents|prise de sang|don du sang"
+            r"|gratte|egratign\w*)\b",
+        ),
+        Rule(
+            "bleeding_soaking",
+            r"\bsang\b(?: \w+){0,3} (?:ne |n )?s arrete (?:pas|plus)|\b(?:serviettes?|torchons?|linges?|draps?"
+            r"|pansements?|compresses?|t shirt|tee shirt|mouchoirs?)\b.{0,40}\b(?:trempe\w*|imbib\w*|rouge de sang"
+            r"|plein\w* de sang)|\brempli\w* (?:\w+ ){0,2}(?:serviettes|torchons|compresses)|\bserviette sur serviette"
+            r"|\btorchon sur torchon|\bcoule (?:\w+ ){0,1}coule\b|\b(?:jaillit|jaillissait|par (?:petits )?jets"
+            r"|en jets?)\b"
+            r"|\b(?:flaque|mare|trainee|litres?) de sang|\bsaign\w* a mort|\bsaign\w* (?:comme pas possible|de ouf"
+            r"|a fond|a n en plus finir)"
+            r"|\b(?:fendeuse|perceuse|scie|tronconneuse|disqueuse|meuleuse|tondeuse|machine|hachoir|mandoline)\b.{0,60}"
+            r"\b(?:saign\w*|sang|os|doigt coupe|sectionn\w*)",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:gencives?|regles|menstru\w*|hemorroides?|prise de sang|don du sang|un peu)\b",
+        ),
     ),
 }
 
@@ -534,21 +978,26 @@ _NUMBER: Final = (
 
 # A time or context that puts what follows or precedes in the past (or in a handled, finished episode).
 PAST: Final = (
-    rf"\b(?:il y a|ca fait|cela fait) (?:deja |bien |plus de |moins de )?{_NUMBER}(?: \w+)? (?:ans?|annees?|mois"
+    rf"\b(?:il y a|y a|ca fait|cela fait) (?:deja |bien |plus de |moins de )?{_NUMBER}(?: \w+)? (?:ans?|annees?|mois"
     r"|semaines?|jours?)\b"
     rf"|\bdepuis (?:deja |bien |plus de )?{_NUMBER}(?: \w+)? (?:ans?|annees?|mois|semaines?)\b"
     r"|\bdepuis (?:longtemps|des annees|des mois|toujours|l enfance|tout petit|toute petite|sa naissance)\b"
-    r"|\b(?:il y a|ca fait) (?:longtemps|des annees|des mois)\b|\bl an (?:dernier|passe)\b"
+    r"|\b(?:il y a|y a|ca fait) (?:longtemps|des annees|des mois)\b(?! (?:la |deja )?(?:plus d|que|qu|depuis))"
+    r"|\bl an (?:dernier|passe)\b"
     r"|\bl annee (?:derniere|passee|d avant)\b|\ble mois (?:dernier|passe)\b|\bla semaine (?:derniere|passee)\b"
     r"|\bl (?:ete|hiver|automne) (?:dernier|passe)\b|\ble printemps (?:dernier|passe)\b|\ben (?:19|20)\d\d\b"
     r"|\b(?:quand|lorsque) (?:j|je|il|elle|on) (?:etait|etais|avait|avais)\b|\betant (?:petite?|jeune|enfant|bebe)\b"
     r"|\bautrefois\b|\bdans le passe\b|\bpar le passe\b|\ba l epoque\b|\bantecedents?\b|\bhistorique\b"
     r"|\b(?:ai|a|as|avait|avais|avons|ont) deja (?:eu|fait|perdu)\b|\bdeja eu\b"
-    r"|\b(?:apres|depuis|suite a|suite de) (?:mon|son|sa|ma|leur|ses|mes)\b|\b(?:apres|suite a) (?:un|une)\b"
     r"|\b(?:mon|ma|le|la|pour mon|pour ma) (?:premier|premiere|precedent|precedente|aine|ainee)"
     r" (?:enfant|bebe|grossesse|accouchement|fils|fille)\b"
     r"|\b(?:est|etait|a ete|ete) (?:hospitalisee?|opere|operee)\b|\bhospitalisation\b|\bsortie? de l hopital\b"
     r"|\bguerie?\b|\b(?:premiere|precedente|derniere|ancienne) grossesse\b|\bgrossesse precedente\b"
+)
+
+# "après mon AVC", "suite à une chute": dates an event (not a state) in the past.
+AFTER_EVENT: Final = (
+    r"\b(?:apres|depuis|suite a|suite de) (?:mon|son|sa|ma|leur|ses|mes)\b|\b(?:apres|suite a) (?:un|une)\b"
 )
 
 # A time or sign that the emergency is now; between a past marker and a match it wins over the past marker.
@@ -559,13 +1008,17 @@ PRESENT: Final = (
     r"|(?:\d+|deux|trois|quatre|cinq|dix|vingt|trente|quelques) (?:minutes?|heures?))"
     r"|il y a (?:\d+|une|deux|trois|quatre|cinq|dix|vingt|trente|quelques) (?:minutes?|heures?|secondes?)"
     r"|il y a (?:un instant|peu)|la (?:je|j|il|elle|on|ca|c|y|mon|ma|maintenant|tout de suite)|vite|urgence"
-    r"|urgent|au secours|aidez moi|venez)\b"
+    r"|urgent|au secours|aidez moi|venez|(?:ca fait|plus d|plus de) (?:\d+|une|deux|trois|cinq|dix|quinze|vingt)"
+    r" (?:minutes?|heures?)|(?:un|depuis un) quart d heure)\b"
 )
 
 # Words that say the old problem is back: they cancel the past and follow-up guards for the whole sentence.
 RECURRENCE: Final = (
-    r"\b(?:recommence\w*|de nouveau|a nouveau|encore une fois|refait|refais|refaire|rebelote|ca reprend"
-    r"|re fait|re faire|(?:une nouvelle|un nouvel|un nouveau|une autre|un autre) (?:crise|avc|attaque|malaise"
+    r"\b(?:recommence\w*|de nouveau|a nouveau|encore une fois|rebelote|ca reprend|(?:la|exactement la) meme"
+    r" (?:douleur|chose|sensation)|memes symptomes|comme (?:la derniere fois|a l epoque)"
+    r"|(?:refait|refais|refaire|re fait|re faire)(?: \w+)? (?:crises?|avc|malaises?|infarctus|attaque|convulsions?"
+    r"|hemorragie|saignements?|tentative|overdose|reaction|choc|episode)|en (?:refait|refais|re fait) (?:une|un)"
+    r"|(?:une nouvelle|un nouvel|un nouveau|une autre|un autre) (?:crise|avc|attaque|malaise"
     r"|infarctus|episode|fois))\b"
 )
 
@@ -574,16 +1027,16 @@ FOLLOW_UP: Final = (
     r"\b(?:suivi|(?:de|pour|en|du|un|une|au) controle|controles? (?:de|du|annuel)|renouvel\w*|ordonnance"
     r"|certificat|attestation|sequelles?|reeducation|kine\w*|bilan|compte rendu|dossier|resultats?|annuler"
     r"|decaler|reporter|traitement (?:pour|contre|de|d)|vaccin\w*|echographie|mutuelle|arret de travail|depistage"
-    r"|prevention|informations?"
+    r"|prevention|informations?|veto|veterinaire"
     r"|arret maladie)\b"
 )
 
 # Something asked about, feared or imagined rather than happening; "s il vous plait" and "si vous pouvez" are
 # politeness, "je sais pas si" is doubt about something real.
 HYPOTHETICAL: Final = (
-    r"(?<!sais pas )(?<!sait pas )\bsi\b(?! (?:vous|tu|possible|mal|fort|peur|vite|pale|froid|chaud|souvent"
+    r"(?<!sais pas )(?<!sait pas )(?<!comme )\bsi\b(?! (?:vous|tu|possible|mal|fort|peur|vite|pale|froid|chaud|souvent"
     r"|longtemps|beaucoup)\b)"
-    r"|\bs (?:il|ils|elle|elles|on)\b(?! (?:vous|te) plait)|\bau cas ou\b|\ben cas d"
+    r"|(?<!comme )\bs (?:il|ils|elle|elles|on)\b(?! (?:vous|te) plait)|\bau cas ou\b|\ben cas d"
     r"|\bcomment (?:reconnaitre|savoir|reagir|eviter|prevenir|on reconnait)\b"
     r"|\b(?:quels?|quelles?) (?:sont )?(?:les )?(?:signes|symptomes)\b|\bles (?:signes|symptomes) d"
     r"|\bc est quoi (?:les|un|une)\b|\bpeur (?:de|d|qu)\b|\brisques? (?:de|d)\b|\bprevenir\b|\bprevention\b"
@@ -600,7 +1053,8 @@ NEGATION: Final = (
 
 # Mild or small: "un peu mal", "une petite coupure".
 SOFTENER: Final = (
-    r"\b(?:un peu|legerement|un tout petit peu|(?:un|une|des|de|quelques) (?:petite?s?|legere?s?)(?! taches?| boutons?)"
+    r"\b(?:un peu|legerement|un tout petit peu|(?:un|une|des|de|quelques) (?:petite?s?|legere?s?)(?! taches?"
+    r"| boutons?| points?| marques?| plaques?)"
     r"|pas grand chose|rien de grave|bobo)\b"
 )
 
