@@ -20,7 +20,7 @@ app = typer.Typer(help="A local OpenAI Realtime protocol server.", add_completio
 def simulator(
     scenario: Annotated[str, typer.Option(help="A shipped scenario name or a scenario YAML path.")] = "booking",
     host: Annotated[str | None, typer.Option(help="Interface [CAMILLE_SIMULATOR_HOST, 127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port, 0 for any free one [CAMILLE_SIMULATOR_PORT, 8765].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port, 0 for any free one [CAMILLE_SIMULATOR_PORT, 8790].")] = None,
     speed: Annotated[float | None, typer.Option(help="Pace of the model's audio vs real time.")] = None,
     list_scenarios: Annotated[bool, typer.Option("--list", help="List the shipped scenarios and exit.")] = False,
 ) -> None:

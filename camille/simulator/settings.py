@@ -11,7 +11,7 @@ from camille.settings import CommonSettings
 
 class SimulatorSettings(CommonSettings):
     simulator_host: str = Field(default="127.0.0.1", description="Interface the simulator listens on.")
-    simulator_port: int = Field(default=8765, ge=0, le=65535, description="Port of the simulator (0: any free one).")
+    simulator_port: int = Field(default=8790, ge=0, le=65535, description="Port of the simulator (0: any free one).")
     simulator_api_key: SecretStr | None = Field(
         default=None, description="The only API key the simulator accepts; unset: any key of the right format."
     )
