@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
@@ -17,9 +19,10 @@ from camille.bus import connect
 from camille.clinic import load_clinic
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
+from voice_worker.audit import NatsAuditTransport
 from voice_worker.bootstrap import build_call, load_phrases
-from voice_worker.gateway import ToolUnavailable
-from voice_worker.greeting import GreetingGate
+from voice_worker.gateway import NatsToolGateway, ToolUnavailable
+from voice_worker.greeting import GreetingDecision, GreetingGate
 from voice_worker.settings import VoiceWorkerSettings
 from voice_worker.supervisor import CallSupervisor
 from voice_worker.telemetry import configure_telemetry
@@ -27,6 +30,7 @@ from voice_worker.telemetry import configure_telemetry
 log = logging.getLogger(__name__)
 
 DEFAULT_DEV_NATS_URL = "nats://127.0.0.1:4222"
+CONNECT_WAIT_S = 5.0
 
 
 SIP = rtc.ParticipantKind.PARTICIPANT_KIND_SIP
@@ -70,17 +74,51 @@ class RoomCallControl:
         await self._job.delete_room()
 
 
-class UnreachableBus:
-    """The tool gateway and audit transport of a call that started while NATS was unreachable."""
+class DeferredBus:
+    """Tool gateway and audit transport over a NATS connection still being made, so the greeting never waits for
+    NATS. If the connection fails, tools fail fast (fixed phrase) and audit publishing fails (retried, then dropped).
+    """
+
+    def __init__(self, connecting: asyncio.Task[NATS | None]) -> None:
+        self._connecting = connecting
+
+    async def _nc(self, timeout_s: float = CONNECT_WAIT_S) -> NATS | None:
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._connecting), max(timeout_s, 0.0))
+        except TimeoutError:
+            return None
 
     async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply:
-        raise ToolUnavailable("nats_disconnected")
+        started = time.monotonic()
+        if (nc := await self._nc(timeout_s)) is None:
+            raise ToolUnavailable("nats_disconnected")
+        return await NatsToolGateway(nc).request(request, timeout_s - (time.monotonic() - started))
 
     async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
-        raise ConnectionError("nats unreachable")
+        if (nc := await self._nc(timeout_s)) is None:
+            raise ConnectionError("nats unreachable")
+        await NatsAuditTransport(nc).publish_event(subject, data, headers, timeout_s)
 
     async def publish_alert(self, subject: str, data: bytes) -> None:
-        raise ConnectionError("nats unreachable")
+        if (nc := await self._nc()) is None:
+            raise ConnectionError("nats unreachable")
+        await nc.publish(subject, data)
+
+    async def close(self) -> None:
+        if not self._connecting.done():
+            self._connecting.cancel()
+        if (nc := await self._nc(0.5)) is not None:
+            with contextlib.suppress(Exception):
+                await nc.drain()
+
+
+async def connect_or_none(url: str, name: str, timeout_s: float = CONNECT_WAIT_S) -> NATS | None:
+    """A connection, or None when NATS cannot be reached within `timeout_s` (the client would retry forever)."""
+    try:
+        return await asyncio.wait_for(connect(url, name=name), timeout_s)
+    except Exception as exc:  # the caller is still answered; the bus reports the failure per call
+        log.error("NATS unreachable at call start", extra={"error": type(exc).__name__})
+        return None
 
 
 class JoinHandler:
@@ -91,6 +129,15 @@ class JoinHandler:
     ) -> None:
         self._gate, self._supervisor, self._control = gate, supervisor, control
         self._delay_s = greeting_delay_s
+        self._session_started = False
+        self._pending: GreetingDecision | None = None
+
+    def session_started(self) -> None:
+        """From now on greet at once; a caller who joined while the session was starting is greeted now."""
+        self._session_started = True
+        if self._pending is not None:
+            self._supervisor.greet(self._pending.joined_at, self._delay_s)
+            self._pending = None
 
     def __call__(self, participant: Participant) -> None:
         decision = self._gate.on_participant_joined(participant.identity, participant.kind, time.monotonic())
@@ -103,7 +150,10 @@ class JoinHandler:
         caller_phone = participant.attributes.get("sip.phoneNumber") if sip else None
         channel = Channel.SIP if sip else Channel.WEB
         self._supervisor.call_started(channel, decision.participant_hash, caller_phone)
-        self._supervisor.greet(decision.joined_at, self._delay_s)
+        if self._session_started:
+            self._supervisor.greet(decision.joined_at, self._delay_s)
+        else:  # joined before the session could speak: the latency still runs from this join
+            self._pending = decision
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -117,20 +167,21 @@ def prewarm(proc: JobProcess) -> None:
 async def entrypoint(job: JobContext) -> None:
     settings: VoiceWorkerSettings = job.proc.userdata["settings"]
     control = RoomCallControl(job)
-    clinic, phrasebook = job.proc.userdata["clinic"], job.proc.userdata["phrasebook"]
-    try:
-        nc: NATS | None = await connect(settings.nats_url or DEFAULT_DEV_NATS_URL, name=f"voice-worker-{job.job.id}")
-        call = build_call(settings, clinic, phrasebook, nc=nc, call_control=control)
-    except Exception as exc:  # the caller is still answered: tools fail fast with the fixed phrase, audit is lost
-        log.error("NATS unreachable at call start", extra={"error": type(exc).__name__})
-        nc, bus = None, UnreachableBus()
-        call = build_call(settings, clinic, phrasebook, gateway=bus, audit_transport=bus, call_control=control)
+    url = settings.nats_url or DEFAULT_DEV_NATS_URL
+    bus = DeferredBus(asyncio.create_task(connect_or_none(url, f"voice-worker-{job.job.id}")))
+    call = build_call(
+        settings,
+        job.proc.userdata["clinic"],
+        job.proc.userdata["phrasebook"],
+        gateway=bus,
+        audit_transport=bus,
+        call_control=control,
+    )
     call.ctx.audit.start()
 
     async def shutdown(reason: str) -> None:
         await call.supervisor.end_call(_end_reason(reason), hang_up=False)
-        if nc is not None:
-            await nc.drain()
+        await bus.close()
 
     job.add_shutdown_callback(shutdown)
     on_join = JoinHandler(
@@ -139,12 +190,12 @@ async def entrypoint(job: JobContext) -> None:
         control,
         greeting_delay_s=settings.greeting_delay_ms / 1000,
     )
-
     await job.connect()
-    await call.session.start(call.agent, room=job.room)
     job.room.on("participant_connected", on_join)
     for participant in list(job.room.remote_participants.values()):
         on_join(participant)
+    await call.session.start(call.agent, room=job.room)
+    on_join.session_started()
     if job.is_fake_job():
         on_join(ConsoleCaller())
 

@@ -219,10 +219,26 @@ async def test_tool_request_carries_the_call_trace(nc: NATS, runner: FakeToolRun
 
 async def test_call_started_without_nats_fails_tools_fast(nc: NATS) -> None:
     """A call that began while NATS was unreachable answers tool calls with the tool-failure phrase at once."""
-    from voice_worker.worker import UnreachableBus
+    import asyncio
+
+    from voice_worker.worker import DeferredBus, connect_or_none
 
     ctx, player, _ = make_ctx(nc)
-    ctx.gateway = UnreachableBus()
+    ctx.gateway = DeferredBus(asyncio.create_task(connect_or_none("nats://127.0.0.1:9", "doomed", 0.5)))
     output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t11")
     assert isinstance(output, ToolResult) and output.reply_required is False
     assert player.keys == [PhraseKey.TOOL_FAILURE]
+
+
+async def test_deferred_bus_sends_once_connected(nc: NATS, nats_url: str, runner: FakeToolRunner) -> None:
+    """A call built before its NATS connection is up sends its tool request once the connection is made."""
+    import asyncio
+
+    from voice_worker.worker import DeferredBus, connect_or_none
+
+    ctx, player, _ = make_ctx(nc)
+    bus = DeferredBus(asyncio.create_task(connect_or_none(nats_url, "deferred")))
+    ctx.gateway = bus
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t12")
+    await bus.close()
+    assert json.loads(output)["slots"] and player.keys == [] and len(runner.seen) == 1

@@ -235,6 +235,7 @@ async def test_join_events_greet_the_first_user_once_and_never_an_agent() -> Non
     supervisor, player, _, transport = build()
     control = SimpleNamespace(caller=None)
     on_join = JoinHandler(GreetingGate(b"k"), supervisor, control, greeting_delay_s=0.0)  # type: ignore[arg-type]
+    on_join.session_started()
 
     def participant(identity: str, kind: int) -> Any:
         return SimpleNamespace(identity=identity, kind=kind, attributes={"sip.phoneNumber": "+41791234567"})
@@ -267,3 +268,23 @@ async def test_a_session_that_cannot_speak_still_ends_the_call() -> None:
     await asyncio.wait_for(supervisor.ended.wait(), 5)
     assert control.actions == ["hang_up"]
     assert transport.events[-1].payload.reason == CallEndReason.REALTIME_FATAL  # type: ignore[union-attr]
+
+
+async def test_a_caller_who_joins_before_the_session_starts_is_greeted_once_it_can_speak() -> None:
+    """A join while the session is starting is remembered and greeted as soon as the session is up."""
+    from types import SimpleNamespace
+
+    from livekit import rtc
+
+    from voice_worker.greeting import GreetingGate
+    from voice_worker.worker import JoinHandler
+
+    supervisor, player, _, _ = build()
+    on_join = JoinHandler(GreetingGate(b"k"), supervisor, SimpleNamespace(caller=None), greeting_delay_s=0.0)  # type: ignore[arg-type]
+    on_join(SimpleNamespace(identity="web", kind=rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD, attributes={}))
+    await asyncio.sleep(0.01)
+    assert player.calls == []
+    on_join.session_started()
+    await asyncio.sleep(0.01)
+    assert player.calls == [(PhraseKey.GREETING, False)]
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
