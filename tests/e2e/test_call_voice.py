@@ -379,3 +379,45 @@ async def test_fatal_realtime_error_plays_the_technical_phrase_and_ends(stack: S
     assert local.call.ctx.played[-1] is PhraseKey.TECHNICAL_FAILURE
     assert local.control.actions == ["hang_up"]
     assert (await stored_kinds(stack, local))[-1] == "call_ended"
+
+
+SLOW_CHECK = """
+name: slow-check
+turns:
+  - caller: "Avez-vous de la place mardi prochain ?"
+    model:
+      - call: check_availability
+        arguments: {date: "{next_weekday:tuesday}"}
+      - say: "Oui, j'ai un créneau mardi à neuf heures."
+  - caller: "Merci, au revoir."
+    model:
+      - say: "Au revoir."
+"""
+
+
+async def test_slow_tool_gets_the_filler_then_the_answer(stack: Stack, tmp_path: Path) -> None:
+    """A tool slower than the filler delay gets the exact filler phrase once, then the model's answer after it."""
+    import datetime as dt
+
+    from contracts.subjects import TOOLS_WILDCARD
+    from contracts.tools import CheckAvailabilityResult, Slot, ToolReply, ToolRequest
+
+    async def slow_runner(msg: Any) -> None:
+        request = ToolRequest.model_validate_json(msg.data)
+        await asyncio.sleep(0.6)
+        slot = Slot(start=dt.datetime.now(dt.UTC) + dt.timedelta(days=7), duration_minutes=20)
+        await msg.respond(ToolReply.success(request, CheckAvailabilityResult(slots=[slot])).model_dump_json().encode())
+
+    with EmbeddedNats(tmp_path / "nats") as server:
+        nc = await connect(server.url, name="voice-e2e-slow")
+        try:
+            await nc.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
+            await nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=slow_runner)
+            settings = stack.settings.model_copy(update={"filler_delay_s": 0.1})
+            local, sim = await call(stack, scenario_of(SLOW_CHECK), nc=nc, settings=settings)
+        finally:
+            await nc.close()
+    assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.FILLER]
+    assert segment_is_phrase(local, 1, stack.phrasebook, PhraseKey.FILLER)
+    assert any("créneau mardi" in m for m in sim.connection.messages("assistant"))
+    assert len(local.output.segments) >= 3 and not local.output.segments[1].interrupted
