@@ -124,7 +124,9 @@ _TOXICS: Final = _any(
     r"(?:feuilles?|baies|fleurs?|graines?) (?:de |d )?(?:laurier rose|digitale|muguet|if|datura|belladone|ricin"
     r"|houx|gui)", r"laurier rose", r"digitale", r"muguet", r"datura", r"belladone", r"cigue", r"colchiques?",
     r"dieffenbachia", r"ricin", r"baies", r"javelle", r"eau oxygenee", r"anti moustiques?", r"mort aux rats",
-    r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate",
+    r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate", r"produits? (?:a|de|pour) (?:la |le |les )?vaisselle",
+    r"huiles? (?:de|a|pour) lampe", r"paraffine", r"petrole lampant", r"kerosene", r"fioul", r"gasoil", r"diesel",
+    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"liquide (?:de|pour) (?:la )?(?:cigarette|vapoteuse)",
 )  # fmt: skip
 
 # Intent words that put a self-harm verb in the present or future: "je veux", "il va", "elle menace de".
@@ -140,6 +142,9 @@ _SELF_HARM: Final = (
     r"|a l|en))|couper\b(?! (?:les|des|la|le|un|une|du|de|en|avec|au))|scarifier|mutiler|taillader"
     r"|(?:ouvrir|couper|tailler|trancher|taillader) (?:les|mes|ses) (?:veines|poignets)|etrangler|immoler"
     r"|asphyxier|electrocuter|poignarder|ouvrir le ventre|en aller pour (?:toujours|de bon)|endormir pour toujours)"
+    r"|(?:me|se|m|s) (?:balancer (?:du|par|sous|d un|de la|dans)|foutre (?:sous|par|en bas|du|d un|dans)"
+    r"|faire sauter (?:la cervelle|le caisson)|donner la mort|oter la vie|ouvrir les veines)"
+    r"|en terminer\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
     r"|mourir|en finir|disparaitre(?: pour (?:toujours|de bon)| a jamais)?|partir pour (?:toujours|de bon)"
     r"|partir definitivement|mettre fin a|plus (?:vivre|exister|etre la|etre de ce monde|me reveiller|se reveiller))"
 )
@@ -233,14 +238,25 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             unless=r"\b(?:abces|dent|dents|dentaire|sagesse|angine|oreillons|ganglions?|conjonctivite|orgelet|fatigue"
             r"|pleure\w*|rhume|coup)\b",
         ),
+        Rule(
+            "allergic_reaction_strong",
+            r"\b(?:urticaire|plaques|cloques|boutons)\b.{0,60}\bvoix(?: \w+){0,2} (?:rauque|change|cassee|etouffee)"
+            rf"|\b{_ALLERGEN}\b.{{0,80}}\b(?:reaction|crise) (?:tres )?(?:enorme|grave|severe|violente|forte"
+            r"|impressionnante|terrible)|\b(?:enorme|grosse|grave|violente) reaction\b.{0,80}\b(?:piqu\w*|allerg\w*"
+            r"|mange|apres)",
+            state=True,
+            unless=r"\b(?:renouvel\w*|ordonnance|tests?|pollens?|acariens?)\b",
+        ),
     ),
     "poisoning_overdose": (
         Rule(
             "swallowed_toxic",
-            r"\b(?:avale|avalee|avales|avaler|avalait|bu|bue|bois|boit|boire|mange|mangee|ingere|ingeree|ingurgite"
+            r"\b(?:avale|avalee|avales|avaler|avalait|bu|bue|bois|boit|boire|mange|mangee|ingere|ingeree|ingurgite|gobe"
+            r"|gobee|pris une gorgee d|pris une gorgee de"
             rf"|croque|lechee?|mis dans (?:la|sa) bouche)\b(?: \w+){{0,4}} {_TOXICS}\b"
             rf"|\b{_TOXICS}\b(?: \w+){{0,6}} (?:dans (?:la|sa) bouche|croque\w*|avale\w*|bu|lech\w*)\b"
             r"|\bchampignons?\b.{0,80}\b(?:ramass\w*|cueilli\w*|foret|sauvages?|toxiques?|veneneu\w*|vomi\w*|malades?"
+            r"|trouv\w*|parc|pre|bois|inconnus?|hallucin\w*|delire\w*"
             r"|crampes|diarrhee)|\b(?:ramass\w*|cueilli\w*) (?:des |les )?champignons\b.{0,100}\b(?:vomi\w*|malades?"
             r"|crampes|diarrhee|mal au ventre)",
             unless=r"\bcafe\b",
@@ -276,13 +292,17 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|cinquante|cent)\b(?: \w+)?|plein|plusieurs|toute? (?:la|une|sa|ma|leur)|tous (?:les|ses|mes))"
             rf"(?: \w+){{0,3}} (?:de |d )?{_DRUGS}\b"
             r"|\b(?:pris|prise|avale|avalee|donne|injecte|mis)(?: \w+){0,3} (?:le double|le triple|deux fois|trois fois"
-            r"|double dose|une double dose|dose double|plusieurs fois)\b"
+            r"|quatre fois|double dose|une double dose|dose double|(?:deux|plusieurs) fois (?:la|sa|son|ses|leur|ma|mon"
+            r"|mes) (?:dose|traitement|medicaments?|comprimes|cachets|insuline)|deux fois de suite|deux fois d affilee"
+            r"|deux fois par erreur)\b"
+            r"|\b(?:pris|prise|avale|avalee|ingere|bu)(?: \w+){0,2} (?:deux|trois|quatre|plusieurs|\d+) (?:plaquettes"
+            r"|boites|flacons|tubes)\b"
             r"|\b(?:trompe|trompee|erreur)\w* (?:de|dans|sur) (?:ses |mes |les |son |sa |ma |la )?(?:medicaments?"
             r"|doses?"
             r"|traitement|cachets|comprimes|pilules|insuline|dosage|posologie)",
             state=True,
             follow_up=False,
-            unless=r"\b(?:ordonnance|renouvel\w*|pharmacie)\b",
+            unless=r"\b(?:ordonnance|renouvel\w*|pharmacie|comme prescrit|prescrit\w*)\b",
         ),
         Rule(
             "drugs_with_alcohol",
@@ -297,7 +317,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "street_drugs",
-            r"\b(?:pris|prise|avale|avalee|sniffe|snife|fume|injecte|consomme|bu|gobe|tape|inhale|respire)\w*"
+            r"\b(?:a|ai|as|avons|avez|ont|avait|aurait|est|s est|me suis|se sont)(?: \w+)? (?:pris|prise|avale|avalee"
+            r"|sniffe|snife|fume|injecte|consomme|bu|gobe|tape|inhale|respire)\w*"
             rf"(?: \w+){{0,4}} (?:de la |du |de l |des |un |une |d |trop de |beaucoup de )?{_STREET_DRUGS}\b"
             r"|\bbad trip\b|\b(?:sniffe|snife|inhale|respire)\w* (?:de la |du |des )?(?:colle|essence|solvant|gaz"
             r"|protoxyde|ballons?)",
@@ -434,6 +455,28 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
         ),
+        Rule(
+            "suicide_signals",
+            r"\b(?:vais|va|veux|veut|peur de|envie de|pourrais|risque de|capable de) faire (?:une|des|un) (?:grosse )?"
+            r"(?:betises?|conneries?|folies?|truc (?:grave|definitif))|\bfaire quelque chose de (?:grave|definitif"
+            r"|irreparable)|\b(?:veux|veut|voudrais|envie) (?:juste |seulement |simplement )?que (?:ca|tout)"
+            r" (?:s arrete|se termine|finisse|cesse)|\b(?:vois|sais) (?:pas|plus) comment (?:continuer|vivre|tenir)"
+            rf"|\b(?:lames?(?: de rasoir)?|rasoir|cutter|corde|{_DRUGS}|fusil|arme)\b(?: \w+){{0,3}} (?:devant (?:moi"
+            r"|lui|elle)|dans (?:ma|sa) main|a cote de (?:moi|lui|elle)|sur (?:moi|lui|elle))"
+            r"|\bpour (?:mourir|en finir|(?:ne plus|plus|ne jamais) (?:me|se) reveiller|(?:me|se) tuer|partir pour"
+            r" (?:toujours|de bon)|disparaitre|que (?:ca|tout) s arrete)\b"
+            r"|\b(?:peux|peut|pouvons) plus de vivre|\b(?:fatigue\w*|las|lasse) de vivre|\bmarre de (?:tout|vivre)\b"
+            r".{0,60}\b(?:vais|veux|envie)"
+            r"|\b(?:volontairement|expres|pour (?:me|se) faire mal|pour (?:me|se) punir)\b.{0,60}\b(?:coup\w*"
+            r"|entaill\w*"
+            r"|brul\w*|frapp\w*|scarifi\w*|taillad\w*|blesse\w*)|\b(?:coup\w*|entaill\w*|brul\w*|taillad\w*|scarifi\w*"
+            r"|blesse\w*)\b.{0,40}\b(?:volontairement|expres|pour (?:me|se) faire mal)"
+            r"|\b(?:me|se|m|s) (?:suis |est )?(?:coupe|entaille|taillade|scarifie|lacere)\w* (?:les|ses|mes) (?:bras"
+            r"|cuisses|poignets|avant bras|veines)",
+            negatable=False,
+            state=True,
+            unless=r"\bpour (?:mourir|tuer) (?:de|d)\b",
+        ),
     ),
     "obstetric_bleeding": (
         Rule(
@@ -484,6 +527,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             unless=r"\b(?:premiere|precedente|derniere|ancienne|autre) grossesse|\bprise de sang|\bse passe bien"
             r"|\b(?:pas de|sans|aucun|ni) (?:saignement|sang|douleur)",
         ),
+        Rule(
+            "baby_not_moving",
+            r"\b(?:sens|sent) (?:plus|pas) (?:bouger )?(?:le|mon|son|notre) bebe(?: bouger)?|\bsens plus bouger"
+            rf"|\b{_PREGNANT}\b.{{0,60}}\b(?:bouge plus|bouge pas depuis|plus de mouvements)",
+            negatable=False,
+            state=True,
+        ),
     ),
     "seizure": (
         Rule(
@@ -532,6 +582,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|ca fait (?:\w+ ){0,2}(?:minutes|quart d heure)|plus de (?:\w+ )?minutes)",
             state=True,
             unless=r"\b(?:froid|frissons?|grelott\w*|parkinson|stress|angoisse|panique|rire|colere)\b",
+        ),
+        Rule(
+            "seizure_rigid_jerks",
+            r"\b(?:raide|raidi\w*|rigide)\b.{0,60}\b(?:tap\w*|bouge dans tous les sens|agite\w*|claque\w*)"
+            r"|\b(?:bras|jambes|membres) (?:qui )?(?:tapent|battent|claquent) (?:par terre|partout|dans tous les sens)",
+            state=True,
+            unless=r"\b(?:froid|frissons?|grelott\w*|colere|caprice)\b",
         ),
     ),
     "stroke": (
@@ -629,6 +686,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:arrive|peut|peux) (?:plus|pas) a marcher droit",
             state=True,
             unless=r"\b(?:paralysie faciale\b.*\b(?:kine|reeducation|suivi)|anesthesie|dentiste|piqure chez)\b",
+        ),
+        Rule(
+            "one_side_or_articulation",
+            r"\b(?:arrive|arrivait|peut|peux|pouvait|reussit) (?:plus|pas) a (?:sourire|fermer (?:l|un) oeil|lever"
+            r" les sourcils|siffler|gonfler les joues)|\b(?:du|de) mal a (?:articuler|prononcer|s exprimer)"
+            r"|\b(?:bouche|visage|sourire|bras|jambe|main|paupiere|levre)\b.{0,40}\bd un (?:seul )?cote\b.{0,40}"
+            r"\b(?:tombe|paralys\w*|engourdi\w*|insensible|mou|molle|bouge plus|de travers)"
+            r"|\bd un (?:seul )?cote\b(?: \w+){0,4} (?:paralys\w*|engourdi\w*|insensible|tout mou|toute molle)",
+            state=True,
+            unless=r"\b(?:paralysie faciale\b.*\b(?:kine|reeducation|suivi)|anesthesie|dentiste|begaie|timide)\b",
         ),
     ),
     "chest_pain": (
@@ -765,7 +832,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "breath_stopped",
             r"\brespir(?:e|ent|ait|aient) (?:de plus en plus |vraiment |super |tres )?(?:plus|pas|presque plus"
             r"|quasiment plus|quasi plus|pratiquement plus"
-            r"|presque pas|pas bien|plus bien|mal|tres mal|difficilement|tres difficilement|avec difficulte"
+            r"|presque pas|pas bien|plus bien|mal|tres mal|difficilement|tres difficilement|avec difficulte|a peine"
             r"|bizarrement|tres bizarrement|de travers)\b"
             r"(?! (?:vite|fort|facilement|lentement|calmement|doucement|profondement|mieux|que|qu|normalement"
             r"|tranquillement|par le nez|par la bouche|la nuit|en dormant))",
@@ -966,6 +1033,17 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\b(?:gencives?|regles|menstru\w*|hemorroides?|prise de sang|don du sang|un peu)\b",
+        ),
+        Rule(
+            "bleeding_trauma",
+            r"\b(?:renverse\w*|accident|chute|tombe\w*|agress\w*|frappe\w*|percute\w*|mordu\w*)\b.{0,60}\bsaign\w*"
+            r" (?:de la tete|du crane|du front|de la bouche|des oreilles|du cuir chevelu|de partout|beaucoup|fort)"
+            r"|\bsang (?:\w+ )?traverse (?:le|les|la) (?:pansement|bandage|compresses?|serviette)s?"
+            r"|\b(?:coupe|coupee|entaille\w*|ouvert|ouverte|blesse|blessee)\w* (?:tres )?profondement"
+            r"|\bhemorragie (?:nasale|du nez)\b",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:un peu|legerement|egratign\w*|ecorch\w*|petite?|a peine|superficiel\w*|arrete de saigner)\b",
         ),
     ),
 }
