@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import os
 import signal
@@ -170,6 +171,8 @@ async def through_tool_runner(
                     raise RuntimeError("benchmark call failed")
 
             await timed(call, 10, 100)
+            gc.collect()
+            gc.freeze()
             figures = summary(f"tools_{label(transport)}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
             figures |= summary(f"tools_{label(transport)}_overhead_at_50", await timed(call, 50, calls), delay_ms)
             return figures
