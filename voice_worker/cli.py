@@ -41,15 +41,18 @@ def render(
 
     settings = VoiceWorkerSettings()
     clinic = load_clinic(settings.clinic_file)
+    cache = settings.phrase_cache_dir
     if settings.openai_api_key is not None and not offline:
-        voice = settings.voice
-        renderer = openai_renderer(
-            settings.openai_api_key.get_secret_value(), voice, settings.tts_model, settings.openai_base_url
-        )
-    else:
-        voice, renderer = OFFLINE_VOICE, offline_render
-    done = asyncio.run(render_phrasebook(clinic, settings.phrase_cache_dir, voice, renderer, force=force))
-    typer.echo(f"rendered {len(done)} phrase(s) with voice {voice} into {settings.phrase_cache_dir}")
+        key = settings.openai_api_key.get_secret_value()
+        renderer = openai_renderer(key, settings.voice, settings.tts_model, settings.openai_base_url)
+        try:
+            done = asyncio.run(render_phrasebook(clinic, cache, settings.voice, renderer, force=force))
+            typer.echo(f"rendered {len(done)} phrase(s) with OpenAI voice {settings.voice} into {cache}")
+            return
+        except Exception as exc:  # unreachable or refused: say so, then render offline (production will refuse it)
+            typer.echo(f"OpenAI TTS failed ({type(exc).__name__}); rendering offline with eSpeak NG instead", err=True)
+    done = asyncio.run(render_phrasebook(clinic, cache, OFFLINE_VOICE, offline_render, force=force))
+    typer.echo(f"rendered {len(done)} phrase(s) offline ({OFFLINE_VOICE}) into {cache}")
 
 
 @phrases_app.command("check")

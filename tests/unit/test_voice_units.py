@@ -201,3 +201,18 @@ def test_voice_worker_verb_hands_over_to_livekit_cli() -> None:
     result = CliRunner().invoke(app, ["voice-worker", "--help"])
     assert result.exit_code == 0, result.output
     assert all(command in result.output for command in ("dev", "start", "console"))
+
+
+def test_phrases_render_offline_then_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`camille phrases check` fails on an empty cache and passes once `camille phrases render --offline` ran."""
+    from typer.testing import CliRunner
+
+    from camille.cli import app
+
+    monkeypatch.setenv("CAMILLE_PHRASE_CACHE_DIR", str(tmp_path / "phrases"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["phrases", "check"]).exit_code == 1
+    rendered = runner.invoke(app, ["phrases", "render", "--offline"])
+    assert rendered.exit_code == 0 and "rendered 7 phrase(s)" in rendered.output
+    assert runner.invoke(app, ["phrases", "check"]).exit_code == 0
+    assert len(list((tmp_path / "phrases").glob("*.pcm"))) == 7
