@@ -145,6 +145,7 @@ _SELF_HARM: Final = (
     r"|(?:me|se|m|s) (?:balancer (?:du|par|sous|d un|de la|dans)|foutre (?:sous|par|en bas|du|d un|dans)"
     r"|faire sauter (?:la cervelle|le caisson)|donner la mort|oter la vie|ouvrir les veines)"
     r"|en terminer\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
+    r"|foncer (?:dans|contre) (?:un|une|le|la) (?:mur|arbre|platane|pilier|poteau|camion)"
     r"|mourir|en finir|disparaitre(?: pour (?:toujours|de bon)| a jamais)?|partir pour (?:toujours|de bon)"
     r"|partir definitivement|mettre fin a|plus (?:vivre|exister|etre la|etre de ce monde|me reveiller|se reveiller))"
 )
@@ -161,7 +162,7 @@ _HEATING: Final = (
     r"(?:chauffage|poele|chaudiere|cheminee|brasero|barbecue|groupe electrogene|chauffe eau|chauffe bain"
     r"|insert|odeur de gaz|fuite de gaz|detecteur)"
 )
-_SUDDEN: Final = r"(?:d un coup|tout a coup|tout d un coup|soudain\w*|brutalement|subitement|d un seul coup)"
+_SUDDEN: Final = r"(?:d un coup|tout a coup|tout d un coup|soudain\w*|brutalement|subitement|d un seul coup|brutale?)"
 
 # The most specific causes come first: "allergique ... je respire mal" is anaphylaxis before it is not_breathing.
 RULES: Final[dict[str, tuple[Rule, ...]]] = {
@@ -196,6 +197,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|jambe|main|doigt|bras))|\bgorge (?:qui )?(?:se )?(?:resserr\w*|referm\w*)|\bgorge (?:serree|fermee"
             r"|bouchee) (?:d un coup|apres)\b|\bsen[st] (?:ma|sa) gorge (?:qui )?(?:se )?(?:ferm|serr|resserr)\w*",
             state=True,
+            follow_up=False,
             unless=r"\b(?:abces|dent|dents|dentaire|sagesse|angine|oreillons|ganglions?|piqure de moustique|moustiques?"
             r"|stress|angoisse|emotion|chevilles?|pieds?|genoux?|rhume|sinusite)\b",
         ),
@@ -208,8 +210,10 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|etouff\w*|tete qui tourne)"
             r"|\b(?:siffl\w*|respir\w* (?:mal|plus|difficilement)|du mal a (?:respirer|avaler)|gorge (?:serree"
             r"|qui serre"
-            r"|qui se ferme|se ferme))\b.{0,80}\b(?:urticaire|plaques partout|boutons partout|gonfl\w*|enfl\w*)",
+            r"|qui se ferme|se ferme)|malaise)\b.{0,80}\b(?:urticaire|plaques partout|boutons partout|gonfl\w*"
+            r"|enfl\w*)",
             state=True,
+            follow_up=False,
             unless=r"\b(?:abces|dent|dents|dentaire|angine|oreillons|ganglions?|chevilles?|pieds?|jambes?|genoux?"
             r"|ventre|rhume|sinusite|nez|asthme)\b",
         ),
@@ -277,7 +281,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:trois|quatre|cinq|six|dix|\d+) fois la dose|\btriple dose"
             rf"|\b(?:pris|avale|bu|melange|ingere)\w*(?: \w+){{0,6}} (?:alcool|alcools)(?: \w+){{0,6}} {_DRUGS}\b"
             rf"|\b(?:pris|avale|bu|melange|ingere)\w*(?: \w+){{0,6}} {_DRUGS}(?: \w+){{0,6}} (?:alcool|alcools)\b"
-            r"|\b(?:overdose|surdose|surdosage)\b|\b(?:fait|fais) une od\b|\bintoxi\w+|\bempoisonn\w+"
+            r"|\b(?:overdose|surdose|surdosage)\b|\b(?:fait|fais) une od\b|\bintoxi\w+|\bintox\b|\bempoisonn\w+"
             r"|\bmonoxyde\b|\b(?:mordu|morsure|pique|piqure) (?:\w+ ){0,2}(?:vipere|serpent|scorpion)",
             state=True,
             unless=r"\b(?:alimentaire|nourriture|restaurant|fruits de mer|huitres)\b",
@@ -355,6 +359,14 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             follow_up=False,
             unless=r"\b(?:ordonnance|renouvel\w*|pharmacie)\b",
+        ),
+        Rule(
+            "toxic_fumes",
+            r"\b(?:respire|inhale|inspire)\w* (?:des |les |de la |du )?(?:vapeurs|fumees?|emanations)"
+            r"|\b(?:vapeurs?|fumees?|emanations?) (?:toxiques?|de (?:produits?|javel|chlore|acide|ammoniaque|peinture"
+            r"|solvant|gaz))|\bmelange\w* (?:de la |de l )?(?:javel|eau de javel) (?:et|avec)",
+            state=True,
+            follow_up=False,
         ),
     ),
     "suicidal": (
@@ -447,7 +459,6 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:vide|sorti|aligne|prepare)\w* (?:toutes |tous )?(?:ses|mes|les) (?:boites|cachets|medicaments"
             r"|comprimes|pilules)\b.{0,40}\b(?:table|lit|devant)"
             r"|\b(?:reverr\w*|reverra\w*) (?:plus|jamais)|\bau revoir pour (?:toujours|de bon)"
-            r"|\bpour la derniere fois\b"
             r"|\bmoteur (?:allume|qui tourne|en marche)\b.{0,40}\bgarage|\bgarage\b.{0,40}\bmoteur (?:allume"
             r"|qui tourne)"
             r"|\bprepare\w* (?:\w+ ){0,2}de quoi (?:partir|mourir|en finir)|\bc est la fin\b.{0,40}\b(?:vais|veux)"
@@ -476,6 +487,17 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\bpour (?:mourir|tuer) (?:de|d)\b",
+        ),
+        Rule(
+            "suicide_method_or_farewell",
+            r"\b(?:maniere|moyen|facon|comment) (?:de )?(?:me|se|m|s) (?:tuer|suicider|pendre|supprimer"
+            r"|foutre en l air)"
+            r"|\bcomment (?:mourir|en finir)\b|\bfoncer (?:dans|contre) (?:un|une|le|la) (?:mur|arbre|platane|pilier"
+            r"|poteau)|\b(?:je|elle|il) (?:ne )?(?:serait|sera|serai|serais) plus la (?:demain|ce soir|bientot"
+            r"|pour longtemps|pour personne)",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:rendez vous|annuler|vacances|cabinet|docteur|medecin|conge|deplacement)\b",
         ),
     ),
     "obstetric_bleeding": (
@@ -542,7 +564,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bepilep\w*(?: \w+){0,8} (?:fait|fais|faire|en) (?:une |sa )?crise\b"
             r"|\bepilep\w*(?: \w+){0,10} (?:en )?(?:refait|refais|refaire|fait|fais) une\b"
             r"|\b(?:fait|fais|faire|en train de faire|en pleine) (?:une )?crise\b(?: \w+){0,6} epilep\w*"
-            r"|\bcrise\b(?: \w+){0,14} (?:tremble|secou\w*|bave|raide|raidi\w*|yeux (?:revuls\w*|qui)|mousse|ecume"
+            r"|\bcrise\b(?! d angoisse| de panique| de nerfs| de colere| de larmes| de rire| de foie| d asthme)"
+            r"(?: \w+){0,14} (?:trembl\w*|secou\w*|bave|raide|raidi\w*|yeux (?:revuls\w*|qui)|mousse|ecume"
             r"|se mord)"
             r"|\bcrise\b(?: \w+){0,10} (?:en )?(?:refait|refais|recommence)\w*|\benchaine\w* (?:les |des )?(?:crises"
             r"|convulsions)",
@@ -697,6 +720,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:paralysie faciale\b.*\b(?:kine|reeducation|suivi)|anesthesie|dentiste|begaie|timide)\b",
         ),
+        Rule(
+            "sudden_gait_loss",
+            rf"\b(?:vertiges? (?:brutal|soudain|violent)\w*|{_SUDDEN})\b.{{0,60}}\b(?:(?:peut|peux|arrive|pouvait)"
+            r" (?:plus|pas) (?:a )?(?:marcher|tenir debout|se lever|se tenir)|perd\w* l equilibre|tombe sur le cote)",
+            state=True,
+            unless=r"\b(?:cheville|genou|entorse|dos|hanche|lumbago|sciatique)\b",
+        ),
     ),
     "chest_pain": (
         Rule(
@@ -733,6 +763,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:irradi\w*|descend\w*|remonte|file|lance)(?: \w+){0,3} (?:bras gauche|machoire|epaule gauche)"
             r"|\bbras gauche\b(?: \w+){0,8} (?:machoire|poitrine)|\b(?:machoire)(?: \w+){0,8} bras gauche",
             state=True,
+            unless=r"\b(?:deces|deuil|chagrin|moral|parler a quelqu un|coeur brise|amoureu\w*)\b",
         ),
         Rule(
             "chest_pain_wide",
@@ -745,7 +776,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bbroie de l interieur|\bbrule a l interieur",
             state=True,
             unless=r"\b(?:bouton|grain de beaute|tache|tatouage|allaite\w*|sein|seins|mammo\w*|bronchite|toux|estomac"
-            r"|digestion|reflux|amoureu\w*|chagrin|coeur brise)\b(?<!pas l estomac)",
+            r"|digestion|reflux|amoureu\w*|chagrin|coeur brise|deces|deuil|moral|parler a quelqu un)\b"
+            r"(?<!pas l estomac)",
         ),
     ),
     "child_distress": (
@@ -765,6 +797,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|s ecartent)|(?:siffle|grogne)"
             r" en respirant)\b",
             state=True,
+            unless=r"\bnez (?:bouche|qui coule|pris)|\brhume|enrhume|\bla nuit\b",
         ),
         Rule(
             "meningitis_signs",
@@ -1044,6 +1077,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\b(?:un peu|legerement|egratign\w*|ecorch\w*|petite?|a peine|superficiel\w*|arrete de saigner)\b",
+        ),
+        Rule(
+            "artery_cut",
+            r"\b(?:coupe|sectionne|touche|ouvert|tranche|perce)\w* (?:\w+ ){0,2}(?:l )?arteres?\b"
+            r"|\barteres? (?:\w+ ){0,2}(?:coupee|sectionnee|touchee|ouverte|tranchee)",
+            negatable=False,
+            state=True,
         ),
     ),
 }
