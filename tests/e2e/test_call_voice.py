@@ -424,3 +424,26 @@ async def test_slow_tool_gets_the_filler_then_the_answer(stack: Stack, tmp_path:
     assert segment_is_phrase(local, 1, stack.phrasebook, PhraseKey.FILLER)
     assert any("créneau mardi" in m for m in sim.connection.messages("assistant"))
     assert len(local.output.segments) >= 3 and not local.output.segments[1].interrupted
+
+
+MODEL_EMERGENCY = """
+name: model-emergency
+turns:
+  - caller: "C'est pour mon voisin, venez vite, c'est grave."
+    model:
+      - call: report_emergency
+        arguments: {category: unconscious}
+      - say: "Cette phrase ne doit jamais être dite."
+"""
+
+
+async def test_model_can_raise_an_emergency_the_detector_missed(stack: Stack) -> None:
+    """report_emergency from the model plays the emergency phrase, audits source=model and ends the call."""
+    local, sim = await call(stack, scenario_of(MODEL_EMERGENCY))
+    assert local.end_reason is CallEndReason.EMERGENCY_HANGUP
+    assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.EMERGENCY]
+    assert not any("jamais être dite" in m for m in sim.connection.messages("assistant"))
+    await stored_kinds(stack, local)
+    records = await asyncio.to_thread(stack.sink.store.records, local.call.ctx.call_id)
+    emergency = [json.loads(r.payload) for r in records if r.kind == "emergency_detected"]
+    assert [(e["category"], e["source"], e["action"]) for e in emergency] == [("unconscious", "model", "hangup")]
