@@ -126,7 +126,9 @@ _TOXICS: Final = _any(
     r"dieffenbachia", r"ricin", r"baies", r"javelle", r"eau oxygenee", r"anti moustiques?", r"mort aux rats",
     r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate", r"produits? (?:a|de|pour) (?:la |le |les )?vaisselle",
     r"huiles? (?:de|a|pour) lampe", r"paraffine", r"petrole lampant", r"kerosene", r"fioul", r"gasoil", r"diesel",
-    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"liquide (?:de|pour) (?:la )?(?:cigarette|vapoteuse)",
+    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"collyre", r"pommade", r"suppositoires?",
+    r"gouttes (?:pour|dans) (?:les )?(?:yeux|oreilles|nez)", r"creme (?:solaire|hydratante|pour|de (?:sa|son|ma"
+    r"|mon))", r"liquide (?:de|pour) (?:la )?(?:cigarette|vapoteuse)",
 )  # fmt: skip
 
 # Intent words that put a self-harm verb in the present or future: "je veux", "il va", "elle menace de".
@@ -181,7 +183,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "allergic_severe",
-            r"\b(?:reaction|crise|choc) allergique(?: \w+){0,2} (?:grave|severe|violente|forte|importante|serieuse"
+            r"\b(?:reaction|crise|choc) (?:allergique|d allergie)(?: \w+){0,2} (?:grave|severe|violente|forte"
+            r"|importante|serieuse"
             r"|enorme|massive)|\b(?:grave|grosse|forte|violente|severe|enorme|importante|serieuse) (?:reaction|crise)"
             rf" allergique|\b{_ALLERGEN}\b.{{0,100}}\b{_ALLERGIC_SIGN}|\b{_ALLERGIC_SIGN}.{{0,60}}\b{_ALLERGEN}\b"
             r"|\b(?:fait|fais|faire|donne|utilise|injecte|pique|piquer|mis|mets|planter) (?:l |son |mon |sa |ma |un"
@@ -194,7 +197,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "airway_swelling_wide",
             rf"\b{_AIRWAY}\b(?: \w+){{0,4}} {_SWELLING}|\b(?:gonfl|enfl)\w* (?:de )?partout\b"
             r"|\b(?:tout|toute|tous|toutes) (?:gonfle|gonflee|enfle|enflee)s?\b(?! (?:le|la|les) (?:cheville|pied|genou"
-            r"|jambe|main|doigt|bras))|\bgorge (?:qui )?(?:se )?(?:resserr\w*|referm\w*)|\bgorge (?:serree|fermee"
+            r"|jambe|main|doigt|bras))|\bgorge (?:qui )?(?:se )?(?:resserr\w*|referm\w*|bloqu\w*)|\bgorge (?:serree"
+            r"|fermee"
             r"|bouchee) (?:d un coup|apres)\b|\bsen[st] (?:ma|sa) gorge (?:qui )?(?:se )?(?:ferm|serr|resserr)\w*",
             state=True,
             follow_up=False,
@@ -250,6 +254,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|mange|apres)",
             state=True,
             unless=r"\b(?:renouvel\w*|ordonnance|tests?|pollens?|acariens?)\b",
+        ),
+        Rule(
+            "known_allergy_exposed",
+            r"\ballergique\b.{0,60}\b(?:en a (?:mange|bu|pris|avale)|en ai (?:mange|bu|pris|avale)|par erreur"
+            r"|viens? de (?:me |se |m |s )?(?:faire piquer|manger|prendre|boire|avaler)"
+            r"|vient de (?:se )?(?:faire piquer"
+            r"|manger|prendre|boire|avaler))"
+            r"|\b(?:viens? de|vient de) (?:me |se )?faire piquer\b.{0,60}\ballergique",
+            state=True,
+            unless=r"\b(?:un peu|petite rougeur|rien de grave|va bien|tests?)\b",
         ),
     ),
     "poisoning_overdose": (
@@ -342,7 +356,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "child_swallowed",
             rf"\b{_CHILD}\b(?: \w+){{0,6}} (?:avale|avalee|mange|mangee|bu|croque|lech\w*|mis dans (?:la|sa) bouche"
-            rf"|goute|machouille|trouve)\w*(?: \w+){{0,4}} (?:{_DRUGS}|{_TOXICS}|{_STREET_DRUGS}|plantes?|feuilles?"
+            rf"|goute|machouille|trouve)\w*(?: \w+){{0,7}} (?:{_DRUGS}|{_TOXICS}|{_STREET_DRUGS}|plantes?|feuilles?"
             r"|une pile|un aimant)\b"
             rf"|\b{_CHILD}\b(?: \w+){{0,6}} avale\w* (?:quelque chose|un objet|une piece|un truc)",
             state=True,
@@ -367,6 +381,20 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|solvant|gaz))|\bmelange\w* (?:de la |de l )?(?:javel|eau de javel) (?:et|avec)",
             state=True,
             follow_up=False,
+        ),
+        Rule(
+            "ingested_wrong_or_too_much",
+            r"\b(?:bu|avale|avalee|goute|ingere)\b(?: \w+){0,5} produits?\b(?! laitiers?| bio| frais)"
+            rf"|\b(?:pris|avale|avalee|mange|mangee)\w* (?:les |des |ses )?{_DRUGS} (?:de|d|du) (?:sa|son|ma|mon|la"
+            rf"|le|l"
+            r"|un|une|quelqu un)\b(?! (?:medecin|docteur|traitement|pharmacie))"
+            r"|\b(?:dose|quantite) (?:enorme|massive|importante|excessive|de cheval)|\b(?:enorme|grosse|forte|double)"
+            r" (?:dose|quantite) (?:de |d )"
+            r"|\b(?:avale|bu|mange|pris|ingere)\w*\b.{0,60}\b(?:un|une|le|la|tout le|toute la) (?:tube|flacon|boite"
+            r"|plaquette|bouteille|pot) (?:entier|entiere|complet|complete)",
+            state=True,
+            follow_up=False,
+            unless=r"\b(?:ordonnance|renouvel\w*|prescrit\w*|comme prescrit)\b",
         ),
     ),
     "suicidal": (
@@ -499,6 +527,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:rendez vous|annuler|vacances|cabinet|docteur|medecin|conge|deplacement)\b",
         ),
+        Rule(
+            "suicide_preparation",
+            rf"\b(?:mis de cote|stocke\w*|accumule\w*|amasse\w*|economise\w*) (?:tous |toutes )?(?:des |mes |ses "
+            rf"|les )?"
+            rf"{_DRUGS}|\bla vie ne vaut (?:plus|pas) la peine|\bvaut (?:plus|pas) la peine d etre vecue"
+            r"|\b(?:achete|trouve|procure|cache)\w* (?:une|un) (?:arme|fusil|pistolet|revolver)\b|\bune arme\b",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:permis|chasse|club de tir|armee|militaire)\b",
+        ),
     ),
     "obstetric_bleeding": (
         Rule(
@@ -580,6 +618,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|tous ses membres)(?: \w+){0,5} (?:bave|repond"
             r"|reagit|yeux|raide)",
             state=True,
+            unless=r"\ben (?:mangeant|machant|parlant|mastiquant)\b",
         ),
         Rule(
             "seizure_wide",
@@ -612,6 +651,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:bras|jambes|membres) (?:qui )?(?:tapent|battent|claquent) (?:par terre|partout|dans tous les sens)",
             state=True,
             unless=r"\b(?:froid|frissons?|grelott\w*|colere|caprice)\b",
+        ),
+        Rule(
+            "limbs_stiffen",
+            r"\b(?:bras|jambes|membres|corps)(?: \w+){0,4} (?:se raidi\w*|raides?|se crispent|se tendent)\b"
+            r"|\bsecou\w* (?:de|par des) (?:spasmes|convulsions|tremblements|secousses)",
+            state=True,
+            unless=r"\b(?:froid|courbatures?|sport|crampes?|matin|reveil)\b",
         ),
     ),
     "stroke": (
@@ -646,6 +692,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:engourdi|engourdie|faible|paralyse|paralysee|insensible)\w*(?: \w+){0,3}"
             r" (?:d un (?:seul )?cote|tout le"
             r" cote|moitie du corps|d un coup|brutalement|soudainement|subitement)"
+            r"|\b(?:engourdi|engourdie|paralyse|paralysee|insensible)\w* (?:du|de tout le) cote (?:gauche|droit)"
             r"|\b(?:hemiplegi|hemipares)\w*|\b(?:moitie du corps|tout un cote|tout le cote|cote (?:droit|gauche))"
             r"(?: \w+){0,2} (?:paralyse\w*|engourdi\w*|insensible|ne repond plus|inerte)",
             state=True,
@@ -656,7 +703,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:parle|articule|cause) (?:plus|bizarrement|de travers|n importe comment|tout bizarre|bizarre"
             r"|plus normalement|plus correctement|avec difficulte)\b(?! (?:fort|vite|lentement|doucement|que|qu|de|d))"
             r"|\btrouve (?:plus|pas) (?:ses|mes) mots|\bmots (?:qui )?(?:ne )?sortent (?:pas|plus)|\bbafouill\w*"
-            r"|\bdu mal a parler\b|\bmelange (?:tous )?(?:ses|les|mes) mots|\bcompren(?:d|ds|nent) (?:plus|plus rien)"
+            r"|\bdu mal a parler\b|\bdifficultes? (?:a|pour) (?:parler|articuler|s exprimer)"
+            r"|\bmelange (?:tous )?(?:ses|les|mes) mots|\bcompren(?:d|ds|nent) (?:plus|plus rien)"
             r" (?:ce qu|quand|a ce)|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)"
             r"|\bincoherente?s?\b",
             state=True,
@@ -882,7 +930,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\bplus de souffle|\b(?:bloque|coupe) (?:la|sa|ma) respiration"
             r"|\brespiration (?:difficile|bloquee|coupee|sifflante|bruyante|saccadee|tres rapide|arretee)",
             state=True,
-            unless=r"\bnez\b|\brhume|enrhume|\beffort|escaliers?|quand je (?:cours|monte|marche)|\bsport",
+            unless=r"\bnez\b|\brhume|enrhume|\beffort|escaliers?|quand je (?:cours|monte|marche)|\bsport"
+            r"|\ben voyant\b|\bprix\b",
         ),
         Rule(
             "choking",
@@ -891,7 +940,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:avale|avalee) (?:\w+ ){0,3}(?:de travers|qui (?:est|reste) coince)\w*(?: \w+){0,4}"
             r" (?:tousse|etouff\w*|respire)",
             state=True,
-            unless=r"chaleur|canicule|etouffant|\b(?:m|me|t|te) etouff|\bau (?:travail|boulot)|de rire"
+            unless=r"\brecrache\w*|\b(?:il|elle) va (?:tres |tout a fait )?bien\b"
+            r"|chaleur|canicule|etouffant|\b(?:m|me|t|te) etouff|\bau (?:travail|boulot)|de rire"
             r"|(?:ce|cet|cette) (?:appart\w*|bureau|maison|piece|ambiance|famille|relation)|\bici\b",
         ),
         Rule(
@@ -944,6 +994,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\bnez\b|\brhume|enrhume|\beffort|escaliers?|\bsport|\bronfl\w*|renouvel\w*|ordonnance",
+        ),
+        Rule(
+            "catching_breath",
+            r"\b(?:du |de )?mal a reprendre (?:son|mon|sa|ma|leur) (?:souffle|respiration)"
+            r"|\b(?:ne )?(?:reprend|reprends) (?:pas|plus) (?:son|mon|sa|ma) (?:souffle|respiration)",
+            state=True,
+            unless=r"\b(?:effort|escaliers?|sport|course|courir|monte)\b",
         ),
     ),
     "unconscious": (
@@ -1001,13 +1058,21 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"(?! de (?:rire|fatigue|faim|peur|froid|chaud|honte))",
             state=True,
         ),
+        Rule(
+            "not_coming_round",
+            r"\b(?:reprend|reprenait|repris|revient|revenu|revenue) (?:pas|plus|toujours pas|jamais) (?:connaissance"
+            r"|conscience|a (?:lui|elle)|a soi)\b",
+            negatable=False,
+            state=True,
+        ),
     ),
     "heavy_bleeding": (
         Rule(
             "bleeding_heavy",
             r"\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?|perds? du sang|perdu du sang|perte de sang)\b"
             rf"(?: \w+){{0,4}} (?:{_LOTS}|fort|tres fort|sans arret|de partout"
-            r"|comme un boeuf|a gros bouillons|comme une fontaine|grave|abondants?|importants?|massifs?|massive"
+            r"|comme un boeuf|a gros bouillons|a grosses gouttes|comme une fontaine|grave|abondants?|importants?"
+            r"|massifs?|massive"
             r"|partout|encore et encore"
             r"|continue)\b|\b(?:saign(?:e|es|ent|ait|aient|er|ant)|saignements?)\b(?: \w+){0,8} (?:ne |n )?s? ?arrete"
             r" (?:pas|plus)\b"
@@ -1082,6 +1147,12 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "artery_cut",
             r"\b(?:coupe|sectionne|touche|ouvert|tranche|perce)\w* (?:\w+ ){0,2}(?:l )?arteres?\b"
             r"|\barteres? (?:\w+ ){0,2}(?:coupee|sectionnee|touchee|ouverte|tranchee)",
+            negatable=False,
+            state=True,
+        ),
+        Rule(
+            "gaping_wound",
+            r"\bplaies? (?:beantes?|ouvertes? et profondes?)|\bplaies? (?:tres )?profondes?\b|\bon voit l os\b",
             negatable=False,
             state=True,
         ),
