@@ -1,4 +1,8 @@
-"""The emergency detector measured on the blind held-out set another engineer wrote."""
+"""The emergency detector measured on the held-out set another engineer wrote.
+
+The set was blind when it was first measured; the rules have since been widened with it in view, so it now guards
+against regressions rather than measuring unseen sentences (tests/unit/test_emergency_blind.py does that).
+"""
 
 from collections import Counter
 from pathlib import Path
@@ -6,8 +10,9 @@ from pathlib import Path
 from voice_worker.emergency import detect
 
 HOLDOUT = Path(__file__).parents[1] / "data" / "emergency_holdout.tsv"
-MIN_RECALL = 0.99
-MAX_FALSE_ALARMS = 0.10
+# What the rules reach (231/231, 0/181), rounded down; the issue's bar is 0.99 and 0.10.
+MIN_RECALL = 1.00
+MAX_FALSE_ALARMS = 0.01
 
 
 def _rows() -> list[tuple[str, str, str]]:
