@@ -126,7 +126,9 @@ _TOXICS: Final = _any(
     r"dieffenbachia", r"ricin", r"baies", r"javelle", r"eau oxygenee", r"anti moustiques?", r"mort aux rats",
     r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate", r"produits? (?:a|de|pour) (?:la |le |les )?vaisselle",
     r"huiles? (?:de|a|pour) lampe", r"paraffine", r"petrole lampant", r"kerosene", r"fioul", r"gasoil", r"diesel",
-    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"collyre", r"pommade", r"suppositoires?",
+    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"eau de (?:cologne|toilette)", r"parfum",
+    r"bain de bouche", r"huiles? (?:de moteur|de vidange"
+    r"|moteur)", r"collyre", r"pommade", r"suppositoires?",
     r"gouttes (?:pour|dans) (?:les )?(?:yeux|oreilles|nez)", r"creme (?:solaire|hydratante|pour|de (?:sa|son|ma"
     r"|mon))", r"liquide (?:de|pour) (?:la )?(?:cigarette|vapoteuse)",
 )  # fmt: skip
@@ -356,6 +358,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "child_swallowed",
             rf"\b{_CHILD}\b(?: \w+){{0,6}} (?:avale|avalee|mange|mangee|bu|croque|lech\w*|mis dans (?:la|sa) bouche"
+            r"|suce|sucee|mordille|mordu"
             rf"|goute|machouille|trouve)\w*(?: \w+){{0,7}} (?:{_DRUGS}|{_TOXICS}|{_STREET_DRUGS}|plantes?|feuilles?"
             r"|une pile|un aimant)\b"
             rf"|\b{_CHILD}\b(?: \w+){{0,6}} avale\w* (?:quelque chose|un objet|une piece|un truc)",
@@ -366,7 +369,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "overdose_wide",
             r"\b(?:pris|prise|avale|avalee|fait|injecte)(?: \w+){0,2} (?:tout (?:son|mon|le|un)|toute? (?:sa|ma|la)"
             rf"|trop (?:de |d )?)(?: \w+){{0,2}} ?{_DRUGS}\b"
-            r"|\b(?:pris|avale|gobe|bu)\w* (?:un truc|quelque chose|une pilule|un cachet|un produit|un comprime)\b"
+            r"|\b(?:pris|avale|gobe|bu)\w* (?:un truc|quelque chose|une pilule|un cachet|un produit|un comprime"
+            r"|des pilules|des cachets|des comprimes|des trucs|des produits|des gelules)\b"
             r".{0,40}\b(?:soiree|fete|boite|festival|rave|bar)|\b(?:soiree|fete|boite|festival|rave)\b.{0,40}\b(?:pris"
             r"|avale|gobe) (?:un truc|quelque chose|une pilule|un cachet)"
             r"|\bdrogu\w* (?:a son insu|dans (?:son|mon) verre)|\bmis quelque chose dans (?:son|mon) verre",
@@ -395,6 +399,16 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             follow_up=False,
             unless=r"\b(?:ordonnance|renouvel\w*|prescrit\w*|comme prescrit)\b",
+        ),
+        Rule(
+            "by_mistake_or_wrong_dose",
+            r"\b(?:avale|avalee|pris|prise|bu|mange|mangee|ingere|ingeree|donne)\w*(?: \w+){0,4} par erreur\b"
+            r"|\b(?:mauvais|mauvaise) (?:medicament|dose|sirop|flacon|traitement)|\bdose (?:d adulte|pour adulte)"
+            r"|\b(?:dix|10|cinq|5) fois la dose|\bingestion\b"
+            r"|\b(?:baies|champignons|plantes?|feuilles)\b.{0,60}\b(?:en a|en ont|en ai) (?:mange|avale|croque|goute)",
+            state=True,
+            follow_up=False,
+            unless=r"\bde travers\b|\bva (?:tres )?bien\b|\b(?:rendez vous|ordonnance|pharmacie|facture|numero)\b",
         ),
     ),
     "suicidal": (
@@ -496,7 +510,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "suicide_signals",
-            r"\b(?:vais|va|veux|veut|peur de|envie de|pourrais|risque de|capable de) faire (?:une|des|un) (?:grosse )?"
+            r"\b(?:vais|va|veux|veut|allait|allais|voulait|menace de|peur de|envie de|pourrais|risque de|capable de)"
+            r" faire (?:une|des|un) (?:grosse )?"
             r"(?:betises?|conneries?|folies?|truc (?:grave|definitif))|\bfaire quelque chose de (?:grave|definitif"
             r"|irreparable)|\b(?:veux|veut|voudrais|envie) (?:juste |seulement |simplement )?que (?:ca|tout)"
             r" (?:s arrete|se termine|finisse|cesse)|\b(?:vois|sais) (?:pas|plus) comment (?:continuer|vivre|tenir)"
@@ -536,6 +551,24 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\b(?:permis|chasse|club de tir|armee|militaire)\b",
+        ),
+        Rule(
+            "suicide_hopeless_or_farewell",
+            r"\b(?:vais|va|veux|veut|envie d|pense a) (?:avaler|prendre) tout ce (?:que|qu)"
+            r"|\b(?:mieux|plus heureux|plus heureuse|plus tranquilles?|soulages?) sans moi\b"
+            r"|\b(?:raisons?|envie|force) de (?:rester en vie|vivre encore)|\bvie (?:n a|a) (?:plus|pas"
+            r"|aucun) (?:de )?sens"
+            r"|\ba quoi bon (?:vivre|continuer)|\b(?:vois|trouve) (?:plus|pas|aucune) (?:d )?(?:issue|autre issue)"
+            r"|\blaisse\w* (?:un mot|une lettre)\b|\b(?:dire|dit|fait) (?:au revoir|ses adieux) (?:a tout le monde"
+            r"|a (?:mes"
+            r"|ses) (?:enfants|proches|parents))|\bdonne\w* (?:toutes )?(?:ses|mes) affaires"
+            r"|\benferme\w*\b.{0,60}\b(?:arme|fusil|corde|medicaments|cachets|couteau|lames?)\b"
+            r"|\b(?:arme|fusil|corde|couteau|lames?)\b.{0,60}\benferme\w*"
+            rf"|\bfait une (?:betise|connerie)\b.{{0,60}}\b{_DRUGS}|\b{_DRUGS}\b.{{0,60}}\bfait une (?:betise"
+            rf"|connerie)",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:rendez vous|secretariat|repondeur)\b",
         ),
     ),
     "obstetric_bleeding": (
@@ -613,7 +646,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\byeux (?:qui se )?revuls\w*|\byeux (?:tournes|retournes|blancs)\b|\b(?:bave|ecume|mousse) (?:aux|a la)"
             r" (?:levres|bouche)|\bse (?:mord|mordu) la langue|\bmordu la langue|\bsecousses? (?:dans tout le corps"
             r"|de partout|dans les bras)|\b(?:raide|raidi\w*) et (?:tremble|secou\w*|bave)|\bmouvements? saccades?"
-            r"|\b(?:regard|yeux) (?:fixe|dans le vide)\b"
+            r"|\b(?:regard|yeux) (?:fixes?|dans le vide)\b(?= .{0,60}\b(?:trembl|tressa|secou|ne repond|repond plus"
+            r"|reagit|convuls|bave|raide))|\btressaill\w*"
             r"|\bfait des secousses|\b(?:tremble|secoue|gigote) de (?:partout|tout son corps"
             r"|tous ses membres)(?: \w+){0,5} (?:bave|repond"
             r"|reagit|yeux|raide)",
@@ -694,7 +728,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r" cote|moitie du corps|d un coup|brutalement|soudainement|subitement)"
             r"|\b(?:engourdi|engourdie|paralyse|paralysee|insensible)\w* (?:du|de tout le) cote (?:gauche|droit)"
             r"|\b(?:hemiplegi|hemipares)\w*|\b(?:moitie du corps|tout un cote|tout le cote|cote (?:droit|gauche))"
-            r"(?: \w+){0,2} (?:paralyse\w*|engourdi\w*|insensible|ne repond plus|inerte)",
+            r"(?: \w+){0,2} (?:paralyse\w*|engourdi\w*|insensible|ne repond plus|inerte|ne bouge plus|bouge plus)",
             state=True,
         ),
         Rule(
@@ -1002,6 +1036,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:effort|escaliers?|sport|course|courir|monte)\b",
         ),
+        Rule(
+            "agonal_breathing",
+            r"\b(?:un|des) rales?\b|\brale (?:bizarre|bruyant|fort)|\brespire (?:tres|super|trop|tellement) lentement"
+            r"|\brespiration (?:tres )?(?:lente|faible|superficielle|irreguliere|anormale)",
+            state=True,
+            unless=r"\bla nuit\b|\bronfl\w*",
+        ),
     ),
     "unconscious": (
         Rule(
@@ -1155,6 +1196,15 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\bplaies? (?:beantes?|ouvertes? et profondes?)|\bplaies? (?:tres )?profondes?\b|\bon voit l os\b",
             negatable=False,
             state=True,
+        ),
+        Rule(
+            "wound_from_heavy_blade",
+            r"\b(?:blesse|coupe|entaille|touche|ouvert)\w*(?: \w+){0,3} (?:avec|par) (?:une|un|la|le|sa"
+            r"|son) (?:machette"
+            r"|hache|tronconneuse|scie|disqueuse|meuleuse|couteau de boucher|sabre|debroussailleuse|fendeuse|tondeuse)",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:un peu|legerement|egratign\w*|superficiel\w*|petite?)\b",
         ),
     ),
 }
