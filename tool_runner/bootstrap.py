@@ -62,7 +62,7 @@ def build_backends(
     for name, config in routing.backends.items():
         clients[name] = http_poster(settings.http_transport)
         backends[name] = KINDS[config.kind](
-            name, config, routing.tools, secrets, clients[name], max_response_bytes=settings.max_response_bytes
+            name, config, routing.tools, secrets, clients[name], max_response_bytes=settings.webhook_max_response_bytes
         )
     return backends
 
@@ -115,7 +115,7 @@ async def tool_runner_running(
             clock=clock,
             max_reply_bytes=nc.max_payload,
         )
-        broker = build_broker(nats_url, runner.handle, concurrency=settings.concurrency)
+        broker = build_broker(nats_url, runner.handle, concurrency=settings.tool_concurrency)
         await broker.start()
         await wait_until_answering(nc)
         try:

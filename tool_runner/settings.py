@@ -33,8 +33,10 @@ class ToolRunnerSettings(CommonSettings):
     http_transport: Literal["aiohttp", "httpx-aiohttp", "httpx"] = Field(
         default="aiohttp", description="HTTP client: aiohttp (default), httpx-aiohttp or httpx (see the benchmark)."
     )
-    concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
-    max_response_bytes: int = Field(default=256 * 1024, ge=1024, description="Larger webhook answers are errors.")
+    tool_concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
+    webhook_max_response_bytes: int = Field(
+        default=256 * 1024, ge=1024, description="Larger webhook answers are errors."
+    )
 
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT")
