@@ -101,7 +101,8 @@ _DRUGS: Final = _any(
 _STREET_DRUGS: Final = _any(
     r"drogues?", r"cocaine", r"coke", r"crack", r"heroine", r"ecstasy", r"extasy", r"mdma", r"ghb", r"lsd",
     r"ketamine", r"speed", r"amphetamines?", r"methamphetamines?", r"cannabis", r"shit", r"beuh", r"joints?",
-    r"champignons hallucinogenes", r"poppers", r"protoxyde(?: d azote)?", r"gaz hilarant", r"stupefiants?",
+    r"champignons hallucinogenes", r"champignons magiques", r"poppers", r"protoxyde(?: d azote)?",
+    r"gaz hilarant", r"stupefiants?",
     r"crystal", r"opiaces?", r"cathinones?", r"3 mmc", r"cristal", r"space cake", r"buvard",
 )  # fmt: skip
 _ALCOHOL: Final = _any(
@@ -126,7 +127,9 @@ _TOXICS: Final = _any(
     r"dieffenbachia", r"ricin", r"baies", r"javelle", r"eau oxygenee", r"anti moustiques?", r"mort aux rats",
     r"produit (?:anti|contre) (?:les )?\w+", r"bicarbonate", r"produits? (?:a|de|pour) (?:la |le |les )?vaisselle",
     r"huiles? (?:de|a|pour) lampe", r"paraffine", r"petrole lampant", r"kerosene", r"fioul", r"gasoil", r"diesel",
-    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"eau de (?:cologne|toilette)", r"parfum",
+    r"carburant", r"produits? (?:corrosifs?|caustiques?)", r"detartrant", r"anticalcaire", r"anti calcaire",
+    r"decapant", r"solvants?", r"diluant", r"peinture", r"soude caustique", r"acide chlorhydrique",
+    r"eau de (?:cologne|toilette)", r"parfum",
     r"bain de bouche", r"huiles? (?:de moteur|de vidange"
     r"|moteur)", r"collyre", r"pommade", r"suppositoires?",
     r"gouttes (?:pour|dans) (?:les )?(?:yeux|oreilles|nez)", r"creme (?:solaire|hydratante|pour|de (?:sa|son|ma"
@@ -146,7 +149,8 @@ _SELF_HARM: Final = (
     r"|a l|en))|couper\b(?! (?:les|des|la|le|un|une|du|de|en|avec|au))|scarifier|mutiler|taillader"
     r"|(?:ouvrir|couper|tailler|trancher|taillader) (?:les|mes|ses) (?:veines|poignets)|etrangler|immoler"
     r"|asphyxier|electrocuter|poignarder|ouvrir le ventre|en aller pour (?:toujours|de bon)|endormir pour toujours)"
-    r"|(?:me|se|m|s) (?:balancer (?:du|par|sous|d un|de la|dans)|foutre (?:sous|par|en bas|du|d un|dans)"
+    r"|(?:me|se|m|s) (?:laisser tomber (?:du|de la|par la|d un|d une)|lancer (?:du|de la|par la|sous|d un|d une)"
+    r"|balancer (?:du|par|sous|d un|de la|dans)|foutre (?:sous|par|en bas|du|d un|dans)"
     r"|faire sauter (?:la cervelle|le caisson)|donner la mort|oter la vie|ouvrir les veines)"
     r"|en terminer\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
     r"|foncer (?:dans|contre) (?:un|une|le|la) (?:mur|arbre|platane|pilier|poteau|camion)"
@@ -259,13 +263,21 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "known_allergy_exposed",
-            r"\ballergique\b.{0,60}\b(?:en a (?:mange|bu|pris|avale)|en ai (?:mange|bu|pris|avale)|par erreur"
+            rf"\ballergi\w*\b.{{0,60}}\b(?:mange|avale|bu|pris)\w*(?: \w+){{0,4}} {_ALLERGEN}\b"
+            r"|\ballergique\b.{0,60}\b(?:en a (?:mange|bu|pris|avale)|en ai (?:mange|bu|pris|avale)|par erreur"
             r"|viens? de (?:me |se |m |s )?(?:faire piquer|manger|prendre|boire|avaler)"
             r"|vient de (?:se )?(?:faire piquer"
             r"|manger|prendre|boire|avaler))"
             r"|\b(?:viens? de|vient de) (?:me |se )?faire piquer\b.{0,60}\ballergique",
             state=True,
             unless=r"\b(?:un peu|petite rougeur|rien de grave|va bien|tests?)\b",
+        ),
+        Rule(
+            "oedema_face",
+            r"\boedemes?\b(?: \w+){0,3} (?:visage|levres?|langue|gorge|face|yeux|paupieres?|bouche|cou)\b",
+            state=True,
+            follow_up=False,
+            unless=r"\b(?:chevilles?|jambes?|pieds?|dent\w*)\b",
         ),
     ),
     "poisoning_overdose": (
@@ -338,7 +350,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "street_drugs",
             r"\b(?:a|ai|as|avons|avez|ont|avait|aurait|est|s est|me suis|se sont)(?: \w+)? (?:pris|prise|avale|avalee"
-            r"|sniffe|snife|fume|injecte|consomme|bu|gobe|tape|inhale|respire)\w*"
+            r"|sniffe|snife|fume|injecte|consomme|bu|gobe|tape|inhale|respire|mange)\w*"
             rf"(?: \w+){{0,4}} (?:de la |du |de l |des |un |une |d |trop de |beaucoup de )?{_STREET_DRUGS}\b"
             r"|\bbad trip\b|\b(?:sniffe|snife|inhale|respire)\w* (?:de la |du |des )?(?:colle|essence|solvant|gaz"
             r"|protoxyde|ballons?)",
@@ -409,6 +421,11 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             follow_up=False,
             unless=r"\bde travers\b|\bva (?:tres )?bien\b|\b(?:rendez vous|ordonnance|pharmacie|facture|numero)\b",
+        ),
+        Rule(
+            "drugged",
+            r"\b(?:ete|a ete|est|suis|etre) drogue\w*|\bdrogue\w* (?:en soiree|a son insu|a mon insu)",
+            state=True,
         ),
     ),
     "suicidal": (
@@ -570,6 +587,17 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:rendez vous|secretariat|repondeur)\b",
         ),
+        Rule(
+            "suicide_timing_or_wounds",
+            r"\btout (?:organise|prevu|prepare|planifie|regle)\b.{0,30}\b(?:ce soir|cette nuit|pour partir"
+            r"|pour en finir"
+            r"|pour mourir)|\b(?:vais|va) pas rester (?:longtemps|en vie)|\bplus (?:pour )?longtemps (?:sur cette terre"
+            r"|de ce monde|parmi vous)|\b(?:poignets?|avant bras|veines)\b.{0,20}\b(?:en sang|ensanglante\w*"
+            r"|taillade\w*)"
+            r"|\b(?:plus|pas)(?: \w+){0,2} continuer a vivre|\ben finir une bonne fois",
+            negatable=False,
+            state=True,
+        ),
     ),
     "obstetric_bleeding": (
         Rule(
@@ -693,6 +721,11 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             state=True,
             unless=r"\b(?:froid|courbatures?|sport|crampes?|matin|reveil)\b",
         ),
+        Rule(
+            "seized_by_jerks",
+            r"\bpris\w* de (?:secousses|convulsions|tremblements incontrol\w*|spasmes)",
+            state=True,
+        ),
     ),
     "stroke": (
         Rule(
@@ -808,6 +841,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r" (?:plus|pas) (?:a )?(?:marcher|tenir debout|se lever|se tenir)|perd\w* l equilibre|tombe sur le cote)",
             state=True,
             unless=r"\b(?:cheville|genou|entorse|dos|hanche|lumbago|sciatique)\b",
+        ),
+        Rule(
+            "speech_lost",
+            r"\b(?:perdu|perd|perte de) (?:la )?parole\b|\baphasi\w*|\b(?:paroles?|mots) (?:qui )?sort\w* (?:mal"
+            r"|de travers"
+            r"|bizarrement)|\b(?:bouche|visage|levre)(?: \w+){0,2} (?:qui )?penche\b",
+            state=True,
         ),
     ),
     "chest_pain": (
@@ -937,8 +977,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|ses |la )?"
             r"couches?|\b(?:taches|boutons|points)(?: \w+){0,4} qui (?:ne )?(?:partent|s effacent|disparaissent) pas"
             r" (?:avec|sous) (?:le|un) verre|\b(?:test du verre|vitropression)"
-            rf"|\b{_CHILD}\b.{{0,40}}\btomb\w*\b.{{0,60}}\b(?:bizarre|dort|somnol\w*|vomi\w*|inconscient\w*|ne reagit"
-            r"|convuls\w*|saigne\w* (?:du nez|des oreilles)|de tout en haut)",
+            rf"|\b{_CHILD}\b.{{0,40}}\b(?:tomb\w*|chute)\b.{{0,60}}\b(?:bizarre|dort|somnol\w*|vomi\w*|inconscient\w*"
+            r"|ne reagit|convuls\w*|saigne\w* (?:du nez|des oreilles)|de tout en haut|ne pleure (?:pas|plus)"
+            r"|ne se reveille)",
             state=True,
         ),
     ),
@@ -1205,6 +1246,14 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             negatable=False,
             state=True,
             unless=r"\b(?:un peu|legerement|egratign\w*|superficiel\w*|petite?)\b",
+        ),
+        Rule(
+            "bleeding_will_not_stop",
+            r"\b(?:saign\w*|sang|hemorragie)\b.{0,40}\b(?:(?:veut|voulait) (?:pas|plus) s arreter|impossible (?:a|de)"
+            r" (?:l )?arreter|arrive (?:pas|plus) a (?:l )?arreter|s arrete (?:pas|plus|jamais))",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:regles|gencives?|prise de sang|un peu)\b",
         ),
     ),
 }
