@@ -154,6 +154,7 @@ _SELF_HARM: Final = (
     r"|faire sauter (?:la cervelle|le caisson)|donner la mort|oter la vie|ouvrir les veines)"
     r"|en terminer\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
     r"|foncer (?:dans|contre) (?:un|une|le|la) (?:mur|arbre|platane|pilier|poteau|camion)"
+    r"|(?:me|se|m|s) faire (?:ecraser|renverser|percuter)"
     r"|mourir|en finir|disparaitre(?: pour (?:toujours|de bon)| a jamais)?|partir pour (?:toujours|de bon)"
     r"|partir definitivement|mettre fin a|plus (?:vivre|exister|etre la|etre de ce monde|me reveiller|se reveiller))"
 )
@@ -231,7 +232,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "allergy_plus_sign",
             rf"\b(?:allergi\w*|reaction (?:a|au|aux|allergique)|piqu(?:e|ee|ure|er|es)|{_ALLERGEN})\b.{{0,100}}"
             r"\b(?:gonfl\w*|enfl\w*|urticaire|plaques|boutons partout|respir\w* (?:mal|plus|pas|fort|difficilement"
-            r"|bizarrement)|du mal a (?:respirer|avaler)|siffl\w*|gorge (?:serree|qui serre|qui gratte)|voix (?:rauque"
+            r"|bizarrement)|du mal a (?:respirer|avaler)|siffl\w*|gorge (?:serree|qui serre|qui gratte)"
+            r"|voix (?:\w+ ){0,2}(?:eteint|disparait)|voix (?:rauque"
             r"|qui change|cassee)|malaise|tete qui tourne|(?:se )?sen[st] partir|tension (?:chute|baisse|basse)"
             r"|chute de tension|etouff\w*)",
             state=True,
@@ -461,7 +463,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             rf"\b{_INTENT}(?: (?!pas\b|jamais\b|plus\b)\w+){{0,2}} {_SELF_HARM}\b"
             r"(?! de\b| d\b| avec (?!la vie|tout\b|ma vie|sa vie)| (?:a la tache|au travail|au boulot|a force))"
             r"|\b(?:me|se) laisse mourir\b|\bpensee?s? (?:de|a la) mort\b|\bidees? de (?:mort|suicide)"
-            r"|\bpense\w* (?:sans cesse |tout le temps |souvent |beaucoup |qu )?a (?:la mort|mourir)\b"
+            r"|\bpense\w* (?:sans cesse |tout le temps |souvent |beaucoup |qu )?a (?:la mort|ma mort|sa mort|mourir)\b"
             r"|\bobsede\w* par la mort|\b(?:mettre|mette) (?:fin|un terme) a (?:tout|tout ca|ma vie|sa vie|mes jours"
             r"|ses jours|mon existence|son existence)|\bque tout (?:s arrete|se termine|finisse|soit fini)"
             r"|\b(?:envie de|veux|veut|vais|va) tout arreter\b(?! (?:les|mes|ses|de|d|le|la|du|des|pour|mon|ma|son|sa))"
@@ -510,7 +512,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             "suicide_plan_wide",
             rf"\b(?:me|se) mettre sous (?:le|un|une|les) (?:train|camion|voiture|bus|metro|tram|roues)"
             r"|\bau bord (?:du|de la|des|d un|d une) (?:pont|falaise|voies?|quai|vide|precipice|toit|fenetre)"
-            r"|\bsur les (?:voies|rails)\b|\b(?:veut|veux|envie de|aller) rejoindre (?:papa|maman|mon|ma|son|sa|ses"
+            r"|\bsur les (?:voies|rails)\b|\b(?:veut|veux|envie de|aller|partir|va|vais) rejoindre (?:papa|maman|mon"
+            r"|ma|son|sa|ses"
             r"|mes)"
             rf"|\b{_DRUGS}\b(?: \w+){{0,3}} devant (?:moi|lui|elle)|\b(?:vais|va|veux|veut) (?:tous |toutes |tout )?"
             r"(?:les )?(?:prendre|avaler) (?:tous|toutes|d un coup|en meme temps)\b|\b(?:vais|va) tout (?:prendre"
@@ -594,6 +597,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|pour mourir)|\b(?:vais|va) pas rester (?:longtemps|en vie)|\bplus (?:pour )?longtemps (?:sur cette terre"
             r"|de ce monde|parmi vous)|\b(?:poignets?|avant bras|veines)\b.{0,20}\b(?:en sang|ensanglante\w*"
             r"|taillade\w*)"
+            r"|\bplus rien a perdre\b|\b(?:mettre|mis|met) (?:de l ordre dans (?:mes|ses) affaires"
+            r"|(?:mes|ses) affaires en ordre)\b"
+            r"|\btestament\b.{0,60}\b(?:partir|rejoindre|mourir|adieu|en finir)"
             r"|\b(?:plus|pas)(?: \w+){0,2} continuer a vivre|\ben finir une bonne fois",
             negatable=False,
             state=True,
@@ -753,6 +759,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|paralysee?s?|pend|pendent|qui pend|lache|lachent|qui lache)\b"
             r"|\bplus de force dans (?:le|la|son|sa|mon|ma) (?:bras|jambe|main)"
             r"|\bperdu l usage (?:de|du|d)"
+            rf"|\b{_CAN_NOT} (?:bouger|lever|soulever) ni (?:le|la|son|sa) (?:bras|jambe|main)"
             rf"|\b{_CAN_NOT} (?:bouger|lever|soulever|sentir|tenir)"
             r" (?:le|la|son|sa|mon|ma|les|ses|un) (?:bras|jambe|main|cote)"
             r"|\b(?:ne )?sen[st] plus (?:son|sa|mon|ma|le|la|ses|mes) (?:bras|jambe|main|visage|cote)"
@@ -783,7 +790,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|insupportable|horrible|foudroyante?|d un coup|soudaine?|explos\w*|jamais eu|comme jamais)\b"
             r"|\b(?:pire|violent|atroce|terrible|horrible) (?:\w+ ){0,2}(?:mal de (?:tete|crane)|migraine)"
             r"|\b(?:vois|voit|voyons) (?:plus rien|plus d un oeil|plus de l oeil|double|(?:trouble|flou) d un coup)"
-            r"|\b(?:perdu|perd|perds) la vue\b|\bvision (?:double|trouble|floue) (?:d un coup|soudaine|brutale)",
+            r"|\b(?:perdu|perd|perds) la vue\b|\bperte (?:brutale |soudaine )?de (?:la )?(?:vision|vue)\b"
+            r"|\bvision (?:double|trouble|floue) (?:d un coup|soudaine|brutale)",
             state=True,
         ),
         Rule(
@@ -838,7 +846,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "sudden_gait_loss",
             rf"\b(?:vertiges? (?:brutal|soudain|violent)\w*|{_SUDDEN})\b.{{0,60}}\b(?:(?:peut|peux|arrive|pouvait)"
-            r" (?:plus|pas) (?:a )?(?:marcher|tenir debout|se lever|se tenir)|perd\w* l equilibre|tombe sur le cote)",
+            r" (?:plus|pas) (?:a )?(?:marcher|tenir debout|se lever|se tenir)|perd\w* l equilibre|tombe sur le cote"
+            r"|fourmi\w*|engourdi\w*|perte (?:de (?:la )?)?(?:vision|vue|sensibilite))",
             state=True,
             unless=r"\b(?:cheville|genou|entorse|dos|hanche|lumbago|sciatique)\b",
         ),
@@ -1204,7 +1213,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\bsang\b(?: \w+){0,3} (?:ne |n )?s arrete (?:pas|plus)|\b(?:serviettes?|torchons?|linges?|draps?"
             r"|pansements?|compresses?|t shirt|tee shirt|mouchoirs?)\b.{0,40}\b(?:trempe\w*|imbib\w*|rouge de sang"
             r"|plein\w* de sang)|\brempli\w* (?:\w+ ){0,2}(?:serviettes|torchons|compresses)|\bserviette sur serviette"
-            r"|\btorchon sur torchon|\bcoule (?:\w+ ){0,1}coule\b|\b(?:jaillit|jaillissait|par (?:petits )?jets"
+            r"|\btorchon sur torchon|\bcoule (?:\w+ ){0,1}coule\b|\b(?:jaillit|jaillissait|a (?:gros |grands )?jets"
+            r"|par (?:petits )?jets"
             r"|en jets?)\b"
             r"|\b(?:flaque|mare|trainee|litres?) de sang|\bsaign\w* a mort|\bsaign\w* (?:comme pas possible|de ouf"
             r"|a fond|a n en plus finir)"
