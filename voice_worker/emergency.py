@@ -64,6 +64,28 @@ _GLUED = {
 }  # fmt: skip
 
 
+# Misspellings a transcriber or a hurried typist produces for the words the rules need most.
+_MISSPELT = {
+    "plu": "plus", "envi": "envie", "bocoup": "beaucoup", "boucoup": "beaucoup", "bcp": "beaucoup",
+    "convulce": "convulse", "convulcent": "convulsent", "convultion": "convulsion", "convultions": "convulsions",
+    "emoragie": "hemorragie", "hemoragie": "hemorragie", "emorragie": "hemorragie",
+    "hemmoragie": "hemorragie", "poitrinne": "poitrine", "poitrin": "poitrine", "toracique": "thoracique",
+    "epilepcie": "epilepsie", "epilepsi": "epilepsie", "epileptik": "epileptique", "anafilactique": "anaphylactique",
+    "anaphilactique": "anaphylactique", "anafylactique": "anaphylactique", "quinke": "quincke", "quinck": "quincke",
+    "conaissance": "connaissance", "conaisance": "connaissance", "connaisance": "connaissance",
+    "etoufe": "etouffe", "etoufer": "etouffer", "etoufement": "etouffement", "inconsient": "inconscient",
+    "inconcient": "inconscient", "inconsiente": "inconsciente", "inconciente": "inconsciente", "respir": "respire",
+    "sucide": "suicide", "suicid": "suicide", "anaphylaxi": "anaphylaxie", "allergik": "allergique",
+    "ambulanse": "ambulance", "medicamant": "medicament", "medicamants": "medicaments", "saignne": "saigne",
+}  # fmt: skip
+# After "il arrive plus à", "je vais me", a first-group verb is an infinitive even when written "respiré" or "tué".
+_INFINITIVE_SLOT = re.compile(
+    r"\b((?:arrive|arrivent|arrivait|peut|peux|pouvait|sait|sais|vais|va|veux|veut|voulait|envie de|essaie de"
+    r"|essaye de|faut) (?:(?:plus|pas|plus du tout) )?(?:a |d |de )?(?:me |se |te |m |s |t )?)"
+    r"(respir|parl|aval|tu|suicid|boug|lev|march|articul|jet|coup|noy|supprim|flingu|reveill|arret|pend)"
+    r"(?:e|ee|es|ees|ez|ai)\b"
+)
+
 _PU_AFTER = frozenset(
     {"ai", "a", "as", "avons", "avez", "ont", "avait", "avais", "aurait", "aurais", "pas", "plus", "jamais", "eu"}
 )
@@ -116,11 +138,11 @@ def normalize(text: str) -> str:
     for word in _NOT_WORD.sub(" ", text).replace(".", " . ").split():
         if _FILLER.fullmatch(word):
             continue
-        word = _GLUED.get(word) or _unglue(word, words[-1] if words else "")
+        word = _GLUED.get(word) or _MISSPELT.get(word) or _unglue(word, words[-1] if words else "")
         for part in word.split():
             if not words or part != words[-1]:
                 words.append(part)
-    text = _FILLER_PHRASE.sub("", " ".join(words))
+    text = _INFINITIVE_SLOT.sub(r"\1\2er", _FILLER_PHRASE.sub("", " ".join(words)))
     return text.strip(" .")
 
 

@@ -736,7 +736,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
     "stroke": (
         Rule(
             "stroke_named",
-            r"(?<!\bles )(?<!\bdes )\b(?:avc|a v c|accident vasculaire(?: cerebral)?"
+            r"(?<!\bles )(?<!\bdes )\b(?:avc|a v c|accident vasculaire(?: cerebral)?|accident cerebral"
             r"|attaque cerebrale|hemorragie cerebrale"
             r"|infarctus cerebral|ischemie cerebrale)\b|\b(?:fait|fais|faire|eu) un ait\b"
             r"|\b(?:fait|fais|faire|faisant|eu|a|avoir|c est|est) (?:une|un) (?:petite |grosse |sorte d )?attaque\b"
@@ -958,7 +958,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|balcon|toit|mezzanine)"
             rf"|\b{_CHILD}\b(?: \w+){{0,8}} (?:tombe\w*|cogne\w*) (?:\w+ ){{0,5}}(?:tete|crane)\b(?: \w+){{0,8}}"
             r" (?:vomi\w*|somnol\w*|endormi\w*|dort|inconscient\w*|bizarre|confus\w*|saigne\w* (?:du nez|des oreilles))"
-            r"|\bsecou\w* (?:le|mon|notre|son|un) (?:bebe|nourrisson)|\bbebe secoue",
+            r"|\bsecou\w* (?:le|mon|notre|son|un) (?:bebe|nourrisson)|\bbebe secoue|\b(?:bebe"
+            r"|nourrisson)\b.{0,30}\b(?:a ete|ete) secoue",
             state=True,
         ),
         Rule(

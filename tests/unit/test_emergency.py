@@ -79,6 +79,14 @@ EMERGENCIES = [
     (C.CHILD_DISTRESS, "le petit a des taches violettes qui s’effacent pas"),
     (C.CHILD_DISTRESS, "MON FILS RESPIRE TRES VITE ET CREUSE SOUS LES COTES"),
     (C.CHILD_DISTRESS, "euh ma fille est tombée du balcon"),
+    # Said without the textbook word: intent, a plan, swelling, an intake, a sudden one-sided sign.
+    (C.SUICIDAL, "je vois plus l'intérêt de vivre, j'ai préparé une corde"),
+    (C.SUICIDAL, "tout le monde serait mieux sans moi"),
+    (C.POISONING_OVERDOSE, "mon fils a bu de l'antigel dans le garage"),
+    (C.POISONING_OVERDOSE, "ma mère a pris trois fois son traitement pour le coeur"),
+    (C.ANAPHYLAXIS, "après les crevettes ses lèvres ont doublé de volume"),
+    (C.STROKE, "elle a le sourire tout de travers d'un coup"),
+    (C.HEAVY_BLEEDING, "le torchon est trempé de sang"),
 ]
 
 # Ordinary calls, mild symptoms, denials, hypotheticals, chronic care, pregnancy follow-ups, figures of speech.
@@ -115,6 +123,10 @@ HARD_NEGATIVES = [
     "mon bébé a un peu de fièvre",
     "mon fils a besoin d'un certificat pour l'école",
     "il y a un malaise dans l'équipe",
+    "mon ado fume du cannabis, je voudrais en parler au docteur",
+    "mon mari a pris son doliprane deux fois aujourd'hui comme prescrit",
+    "j'ai pris le mauvais rendez-vous par erreur",
+    "mon chien s'est fait piquer par une guêpe, il a le museau gonflé, vous avez un véto",
 ]
 
 # Past history is not an emergency, unless the same sentence says it is happening now.
@@ -183,6 +195,11 @@ def test_past_history_does_not_fire_unless_the_emergency_is_current(
         ("38,5 de fièvre", "38 5 de fievre"),
         ("Il est tombé. Il bouge plus?", "il est tombe . il bouge plus"),
         ("rendez-vous", "rendez vous"),
+        ("un message dadieu", "un message d adieu"),
+        ("des selles noires", "des selles noires"),
+        ("il arrive plus à respiré", "il arrive plus a respirer"),
+        ("il respire plu", "il respire plus"),
+        ("une émoragie", "une hemorragie"),
         ("", ""),
         ("?!...", ""),
     ],
