@@ -31,6 +31,6 @@ async def serve() -> None:
     with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
         async with tool_runner_running(settings, nats_url):
             gc.freeze()  # the long-lived start-up objects leave the collector's scans: shorter pauses under load
-            log.info("tool runner ready", extra={"routing_file": str(settings.routing_file)})
+            log.info("tool runner ready (routing file %s)", settings.routing_file)
             await wait_for_stop_signal()
             log.info("tool runner stopping: draining in-flight calls")

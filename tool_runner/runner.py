@@ -109,7 +109,7 @@ class ToolRunner:
             try:
                 reply = await self._answer(tool, data)
             except Exception as exc:  # the service must outlive any bug; the type is logged, never the text
-                log.error("tool call failed unexpectedly", extra={"tool": tool.value, "error": type(exc).__name__})
+                log.error("tool call %s failed unexpectedly: %s", tool.value, type(exc).__name__)
                 failure = ToolFailure.of(ToolErrorCode.INTERNAL, f"internal error ({type(exc).__name__})")
                 reply = ToolReply.failure(tool=tool, error=failure, **_salvaged_ids(data))
             encoded = reply.model_dump_json().encode()
@@ -160,7 +160,7 @@ class ToolRunner:
                 claim = await self.results.claim(key, hold_s=remaining + 1.0)
             except (nats.errors.Error, TimeoutError) as exc:
                 # Without the bucket, the backend's own Idempotency-Key handling is what keeps the call single.
-                log.warning("idempotency bucket unavailable; calling the backend", extra={"error": type(exc).__name__})
+                log.warning("idempotency bucket unavailable (%s); calling the backend", type(exc).__name__)
                 return await self._execute(request)
             if claim.done is not None:
                 first = ToolReply.model_validate_json(claim.done)
@@ -187,7 +187,11 @@ class ToolRunner:
             return ToolReply.success(request, outcome.result)
         assert outcome.failure is not None
         log.info(
-            "tool call failed",
-            extra={"tool": request.tool.value, "code": outcome.failure.code.value, "attempts": outcome.attempts},
+            "tool call %s on %s failed: %s after %d attempt(s) (call %s)",
+            request.tool.value,
+            backend.name,
+            outcome.failure.code.value,
+            outcome.attempts,
+            request.call_id,
         )
         return ToolReply.failed(request, outcome.failure)

@@ -263,3 +263,17 @@ async def test_span_per_call_continues_the_callers_trace_without_phi(
     assert {"camille.tool.requests", "camille.tool.errors", "camille.tool.duration"} <= set(metrics)
     [error_point] = metrics["camille.tool.errors"].data.data_points  # type: ignore[union-attr]
     assert error_point.attributes is not None and error_point.attributes["camille.error_code"] == "slot_unavailable"
+
+
+async def test_logs_carry_no_phi(
+    nc: NATS, hook: LocalWebhook, runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Failed calls are logged with tool, backend, code and call id, never the patient's name, phone or reason."""
+    hook.answer_with(json_answer({"error": "taken", "detail": "Jeanne Martin +41791234567"}, status=409))
+    with caplog.at_level("DEBUG"):
+        async with runner():
+            reply = await send(nc, booking())
+    assert failed_with(reply, ToolErrorCode.SLOT_UNAVAILABLE)
+    text = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
+    assert "slot_unavailable" in text
+    assert "Jeanne" not in text and "791234567" not in text and "contrôle" not in text

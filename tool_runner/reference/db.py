@@ -52,7 +52,9 @@ class Database:
         if self.dialect == "postgresql":
             import psycopg
 
-            self._conn = psycopg.connect(url, connect_timeout=5, autocommit=True)
+            self._conn = psycopg.connect(
+                url, connect_timeout=5, autocommit=True, options="-c statement_timeout=5000 -c lock_timeout=3000"
+            )
         else:
             path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
             if path != ":memory:":

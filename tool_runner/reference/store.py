@@ -198,7 +198,7 @@ class SchedulingStore:
             )
         except UniqueViolation:
             raise Refused(409, "slot_unavailable", "the slot is already booked") from None
-        log.info("appointment booked", extra={"appointment_id": appointment_id})
+        log.info("appointment %s booked", appointment_id)
         result = BookAppointmentResult(appointment_id=appointment_id, **slot)
         return 201, result.model_dump(mode="json")
 
@@ -222,7 +222,7 @@ class SchedulingStore:
             "UPDATE appointments SET status = 'cancelled', cancelled_at = %(now)s WHERE id = %(id)s",
             {"id": appointment_id, "now": _utc(self.clock())},
         )
-        log.info("appointment cancelled", extra={"appointment_id": appointment_id})
+        log.info("appointment %s cancelled", appointment_id)
         result = CancelAppointmentResult(appointment_id=appointment_id, start=dt.datetime.fromisoformat(start))
         return 200, result.model_dump(mode="json")
 
@@ -234,5 +234,5 @@ class SchedulingStore:
             {"id": sms_id, "phone": args.to.reveal(), "body": args.text.reveal(), "now": _utc(self.clock())},
         )
         # Delivery is a provider adapter's job; the default only queues (and never logs the text or the number).
-        log.info("sms queued", extra={"sms_id": sms_id})
+        log.info("sms %s queued in the outbox", sms_id)
         return 202, SendSmsResult(sms_id=sms_id, status="queued").model_dump(mode="json")
