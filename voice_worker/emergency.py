@@ -238,11 +238,20 @@ def _imagined(before: str) -> bool:
     return not (_PRESENT.search(since) or _CONTRAST.search(since))
 
 
+def _routine(sentence: str, before: str) -> bool:
+    """An administrative request with nothing current, unless "mais" turns from it to the match."""
+    requests = list(_FOLLOW_UP.finditer(sentence))
+    if not requests or _PRESENT.search(sentence):
+        return False
+    last = requests[-1]
+    return not (last.end() <= len(before) and _CONTRAST.search(before, last.end()))
+
+
 def _past(rule: rules.Rule, sentence: str, before: str, after: str) -> bool:
     """Whether the sentence dates the match in the past or in a handled follow-up, with nothing current."""
     if _RECURRENCE.search(sentence):
         return False
-    if rule.follow_up and _FOLLOW_UP.search(sentence) and not _PRESENT.search(sentence):
+    if rule.follow_up and _routine(sentence, before):
         return True
     # "après mon accouchement" dates an event, but a state after it is current ("... et je saigne").
     markers = [*_PAST.finditer(before), *([] if rule.state else _AFTER_EVENT.finditer(before))]

@@ -470,6 +470,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:dormir|m endormir|s endormir) (?:pour toujours|a jamais|pour de bon|et ne (?:jamais|plus)"
             r" (?:me |se )?reveiller)|\bne plus (?:me|se) reveiller\b|\bsommeil eternel"
             r"|\brejoindre\b(?: \w+){0,3} (?:au ciel|la haut|de l autre cote)",
+            state=True,
             unless=r"\b(?:faim|soif|rire|froid|chaud|ennui|fatigue|honte|chaleur|trouille|envie de (?:dormir|manger))\b"
             r"|\bfaire (?:du )?mal (?:au|a)\b|\b(?:va|vont|veut|allait|voulait|voudrait) (?:me|m) (?:tuer|faire)\b",
         ),

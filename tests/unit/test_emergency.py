@@ -144,6 +144,8 @@ PAST_HISTORY = [
     ("il a déjà fait des crises, mais là il convulse depuis cinq minutes", C.SEIZURE),
     ("il y a dix minutes il a perdu connaissance", C.UNCONSCIOUS),
     ("j'ai accouché il y a une semaine et je saigne énormément", C.OBSTETRIC_BLEEDING),
+    ("c'est pour mon suivi", None),
+    ("je voulais annuler mon rendez-vous mais j'ai une douleur dans la poitrine qui serre fort", C.CHEST_PAIN),
 ]
 
 
