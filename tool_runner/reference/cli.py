@@ -11,8 +11,8 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 
 @app.callback(invoke_without_command=True)
 def run(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to listen on.", envvar="CAMILLE_REFERENCE_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", envvar="CAMILLE_REFERENCE_PORT")] = 8765,
 ) -> None:
     """Serve the four scheduling endpoints (signed webhooks) from SQLite or PostgreSQL."""
     import asyncio
