@@ -214,7 +214,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         ),
         Rule(
             "hives_or_swelling_plus_airway",
-            rf"\b(?:urticaire|plaques (?:partout|sur tout le corps)|boutons partout|{_SWELLING})\b.{{0,80}}"
+            rf"\b(?:urticaire|plaques (?:partout|sur tout le corps)|boutons partout|{_SWELLING}|gratte partout"
+            r"|demangeaisons? partout|(?:tout|toute) rouge|rougeurs? partout)\b.{0,80}"
             r"\b(?:siffl\w*|respir\w* (?:mal|plus|pas|difficilement)|du mal a (?:respirer|avaler)|gorge (?:serree"
             r"|qui serre"
             r"|qui se ferme|se ferme)|(?:se )?sen[st] partir|tension (?:chute|baisse|basse)|chute de tension|malaise"
@@ -749,9 +750,10 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"(?: \w+){0,3} (?:paralyse|paralysee|de travers|tordue?|tombe|tombante|qui tombe|deformee?|affaissee?"
             r"|figee?|pendante?|pend|qui pend|ne bouge plus|tiree? d un cote|part (?:sur le|d un|du|de) cote"
             r"|penche d un cote)\b"
-            r"|\bparalys\w*(?: \w+){0,4} (?:visage|bouche|cote|bras|jambe|moitie|figure)\b",
+            r"|\bparalys\w*(?: \w+){0,4} (?:visage|bouche|cote|bras|jambe|moitie|figure)\b|\bparalysie faciale\b"
+            r"|\b(?:perdu|perte de|plus de|perd) (?:la |toute )?sensibilite\b",
             state=True,
-            unless=r"\bparalysie faciale\b.*\b(?:kine|reeducation|suivi)\b",
+            unless=r"\bparalysie faciale\b.*\b(?:kine|reeducation|suivi)\b|\b(?:chimio\w*|diabet\w*|neuropathie)\b",
         ),
         Rule(
             "limb_weakness",
@@ -780,10 +782,10 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\btrouve (?:plus|pas) (?:ses|mes) mots|\bmots (?:qui )?(?:ne )?sortent (?:pas|plus)|\bbafouill\w*"
             r"|\bdu mal a parler\b|\bdifficultes? (?:a|pour) (?:parler|articuler|s exprimer)"
             r"|\bmelange (?:tous )?(?:ses|les|mes) mots|\bcompren(?:d|ds|nent) (?:plus|plus rien)"
-            r" (?:ce qu|quand|a ce)|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)"
+            r" (?:ce qu|quand|a ce|de ce qu)|\b(?:parole|voix|elocution) (?:pateuse|bizarre|confuse|bredouillante)"
             r"|\bincoherente?s?\b",
             state=True,
-            unless=r"\b(?:francais|anglais|langue etrangere|timide|begaie)\b",
+            unless=r"\b(?:francais|anglais|langue etrangere|timide|begaie|alzheimer|demence|sourde?|malentendante?)\b",
         ),
         Rule(
             "sudden_headache_or_vision",
@@ -1229,7 +1231,9 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "bleeding_trauma",
             r"\b(?:renverse\w*|accident|chute|tombe\w*|agress\w*|frappe\w*|percute\w*|mordu\w*)\b.{0,60}\bsaign\w*"
-            r" (?:de la tete|du crane|du front|de la bouche|des oreilles|du cuir chevelu|de partout|beaucoup|fort)"
+            r" (?:de la tete|du crane|du front|de la bouche|des oreilles|de l oreille|du nez|du cuir chevelu|de partout"
+            r"|beaucoup|fort)|\bsaign\w* (?:de la tete|du crane|de l oreille|des oreilles|de la bouche|du nez)\b"
+            r".{0,30}\b(?:apres|suite a|depuis) (?:une |un |sa |son )?(?:chute|accident|coup|agression|choc)"
             r"|\bsang (?:\w+ )?traverse (?:le|les|la) (?:pansement|bandage|compresses?|serviette)s?"
             r"|\b(?:coupe|coupee|entaille\w*|ouvert|ouverte|blesse|blessee)\w* (?:tres )?profondement"
             r"|\bhemorragie (?:nasale|du nez)\b",
