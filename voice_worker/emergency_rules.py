@@ -114,7 +114,9 @@ _TOXICS: Final = _any(
     r"pastilles? (?:de|pour) (?:lave vaisselle|wc)", r"produits? (?:menagers?|d entretien|de nettoyage"
     r"|toxiques?|chimiques?|vaisselle|pour (?:les )?\w+)", r"deboucheur", r"destop", r"white spirit",
     r"essence", r"petrole", r"alcool a bruler", r"antigel", r"ammoniaque", r"acide", r"soude", r"raticide",
-    r"mort aux rats", r"insecticide", r"pesticide", r"desherbant", r"piles?(?: bouton)?", r"aimants?",
+    r"mort aux rats", r"insecticide", r"pesticide", r"desherbant", r"piles?(?: bouton| de montre"
+    r"| plates?)?", r"aimants?",
+    r"batteries?(?: de montre| bouton)?",
     r"champignons? (?:sauvages?|toxiques?|ramasses|cueillis|veneneux|de la foret|du jardin)", r"poison",
     r"quelque chose de toxique", r"dissolvant", r"e liquide", r"huiles? essentielles?", r"baies? toxiques?",
     r"plantes? toxiques?", r"du gaz", r"liquide (?:vaisselle|de refroidissement|lave glace|de frein)", r"lave glace",
@@ -139,6 +141,7 @@ _TOXICS: Final = _any(
 # Intent words that put a self-harm verb in the present or future: "je veux", "il va", "elle menace de".
 _INTENT: Final = (
     r"(?:veux|veut|voulais|voulait|voudrais|voudrait|voulu|vais|va|vont|allait|allais|envie de|envie d|pense a"
+    r"|sur le point de|pret a|prete a"
     r"|penser a|pense serieusement a|intention de|menace de|menace d|essaye de|essaie de|essayer de|essaye d"
     r"|tente de|tenter de|tente d|prete? a|decide de|decide d|compte|projette de|parle de|parle d|besoin de"
     r"|dit qu (?:il|elle|je) (?:va|allait|veut|voulait)|capable de)"
@@ -149,7 +152,8 @@ _SELF_HARM: Final = (
     r"|a l|en))|couper\b(?! (?:les|des|la|le|un|une|du|de|en|avec|au))|scarifier|mutiler|taillader"
     r"|(?:ouvrir|couper|tailler|trancher|taillader) (?:les|mes|ses) (?:veines|poignets)|etrangler|immoler"
     r"|asphyxier|electrocuter|poignarder|ouvrir le ventre|en aller pour (?:toujours|de bon)|endormir pour toujours)"
-    r"|(?:me|se|m|s) (?:laisser tomber (?:du|de la|par la|d un|d une)|lancer (?:du|de la|par la|sous|d un|d une)"
+    r"|(?:me|se|m|s) (?:buter|foutre a l eau|planter un couteau|poignarder"
+    r"|laisser tomber (?:du|de la|par la|d un|d une)|lancer (?:du|de la|par la|sous|d un|d une)"
     r"|balancer (?:du|par|sous|d un|de la|dans)|foutre (?:sous|par|en bas|du|d un|dans)"
     r"|faire sauter (?:la cervelle|le caisson)|donner la mort|oter la vie|ouvrir les veines)"
     r"|en terminer\b(?! avec (?!la vie|tout\b|ma vie|sa vie))"
@@ -407,7 +411,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             rf"|\b(?:pris|avale|avalee|mange|mangee)\w* (?:les |des |ses )?{_DRUGS} (?:de|d|du) (?:sa|son|ma|mon|la"
             rf"|le|l"
             r"|un|une|quelqu un)\b(?! (?:medecin|docteur|traitement|pharmacie))"
-            r"|\b(?:dose|quantite) (?:enorme|massive|importante|excessive|de cheval)|\b(?:enorme|grosse|forte|double)"
+            r"|\b(?:dose|quantite) (?:enorme|massive|importante|excessive|de cheval|mortelle|letale|toxique)"
+            r"|\b(?:enorme|grosse|forte|double)"
             r" (?:dose|quantite) (?:de |d )"
             r"|\b(?:avale|bu|mange|pris|ingere)\w*\b.{0,60}\b(?:un|une|le|la|tout le|toute la) (?:tube|flacon|boite"
             r"|plaquette|bouteille|pot) (?:entier|entiere|complet|complete)",
@@ -428,6 +433,12 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
         Rule(
             "drugged",
             r"\b(?:ete|a ete|est|suis|etre) drogue\w*|\bdrogue\w* (?:en soiree|a son insu|a mon insu)",
+            state=True,
+        ),
+        Rule(
+            "child_opened_container",
+            rf"\b{_CHILD}\b.{{0,60}}\bouvert (?:le|la|un|une) (?:flacon|bouteille|boite|tube|pot|bidon)\b.{{0,40}}"
+            r"\b(?:bu|avale\w*|mange\w*|croque\w*|lech\w*)",
             state=True,
         ),
     ),
@@ -505,7 +516,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:se|me) (?:coupe|blesse|brule|frappe) (?:expres|volontairement|pour (?:se|me) faire mal)"
             r"|\bs est pendue?\b|\bpendaison|\bse pend\b|\btrouve\w* pendue?\b"
             r"|\b(?:tout|j ai) prepare\b.{0,80}\b(?:partir|mourir|en finir|corde|cachets|medicaments|lettre|adieu)"
-            r"|\b(?:vais|va|veux|veut|envie de|pense a|prete? a) (?:tout )?(?:prendre|avaler) (?:tous|toutes|toute la"
+            r"|\b(?:vais|va|veux|veut|envie de|pense a|prete? a|parle de|menace de|sur le point de) (?:tout )?"
+            r"(?:prendre|avaler) (?:tous|toutes|toute la"
             r"|toute ma|toute sa|la boite|une boite|toute une|tout le|tout mon|tout son)",
             state=True,
             unless=r"\bfusil (?:de chasse )?(?:pour|a) (?:la chasse)|\bcorde a\b",
@@ -543,7 +555,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r" (?:toujours|de bon)|disparaitre|que (?:ca|tout) s arrete)\b"
             r"|\b(?:peux|peut|pouvons) plus de vivre|\b(?:fatigue\w*|las|lasse) de vivre|\bmarre de (?:tout|vivre)\b"
             r".{0,60}\b(?:vais|veux|envie)"
-            r"|\b(?:volontairement|expres|pour (?:me|se) faire mal|pour (?:me|se) punir)\b.{0,60}\b(?:coup\w*"
+            r"|\b(?:volontairement|expres|pour (?:me|se) faire mal|pour (?:me|se) punir)\b.{0,60}\b(?:coup\w*|plant\w*"
+            r"|poignard\w*"
             r"|entaill\w*"
             r"|brul\w*|frapp\w*|scarifi\w*|taillad\w*|blesse\w*)|\b(?:coup\w*|entaill\w*|brul\w*|taillad\w*|scarifi\w*"
             r"|blesse\w*)\b.{0,40}\b(?:volontairement|expres|pour (?:me|se) faire mal)"
@@ -603,6 +616,14 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|(?:mes|ses) affaires en ordre)\b"
             r"|\btestament\b.{0,60}\b(?:partir|rejoindre|mourir|adieu|en finir)"
             r"|\b(?:plus|pas)(?: \w+){0,2} continuer a vivre|\ben finir une bonne fois",
+            negatable=False,
+            state=True,
+        ),
+        Rule(
+            "weary_of_living",
+            r"\b(?:assez|marre|ras le bol|fatigue\w*|epuise\w*) de (?:vivre|la vie|cette vie|exister)\b"
+            r"|\b(?:plant\w*|enfonc\w*) (?:un|le|mon|son) couteau\b.{0,40}\b(?:expres|volontairement)"
+            r"|\b(?:expres|volontairement)\b.{0,40}\b(?:plant\w*|enfonc\w*) (?:un|le|mon|son) couteau",
             negatable=False,
             state=True,
         ),
