@@ -168,6 +168,7 @@ if {r.category for r in _RULES} != set(EmergencyCategory):
 _PAST = re.compile(rules.PAST)
 _AFTER_EVENT = re.compile(rules.AFTER_EVENT)
 _PRESENT = re.compile(rules.PRESENT)
+_IMMEDIATE = re.compile(rules.IMMEDIATE)
 _RECURRENCE = re.compile(rules.RECURRENCE)
 _FOLLOW_UP = re.compile(rules.FOLLOW_UP)
 _HYPOTHETICAL = re.compile(rules.HYPOTHETICAL)
@@ -210,7 +211,7 @@ def _cancelled(compiled: _CompiledRule, norm: str, start: int, end: int) -> bool
         return True
     if not rule.state and _POSSESSIVE.search(before):
         return True
-    return _imagined(before) or _past(rule, sentence, before, after)
+    return _imagined(before, after) or _past(rule, sentence, before, after)
 
 
 def _denied_or_mild(before: str, matched: str, after: str) -> bool:
@@ -229,13 +230,16 @@ def _last_clause(window: str) -> str:
     return window[starts[-1] :] if starts else window
 
 
-def _imagined(before: str) -> bool:
-    """A hypothetical marker earlier in the sentence, with nothing current or contrasting since."""
+def _imagined(before: str, after: str) -> bool:
+    """A hypothetical marker earlier in the sentence, with nothing current or contrasting since.
+
+    "Est-ce grave si ça saigne depuis une heure": a duration or "maintenant" after the match makes it real.
+    """
     markers = list(_HYPOTHETICAL.finditer(before))
     if not markers:
         return False
     since = before[markers[-1].end() :]
-    return not (_PRESENT.search(since) or _CONTRAST.search(since))
+    return not (_PRESENT.search(since) or _CONTRAST.search(since) or _IMMEDIATE.search(after))
 
 
 def _routine(sentence: str, before: str) -> bool:

@@ -1337,6 +1337,13 @@ PRESENT: Final = (
     r" (?:minutes?|heures?)|(?:un|depuis un) quart d heure)\b"
 )
 
+# Happening right now, for a long while already: after a match, it turns a question ("est-ce grave si...") into a
+# report of something real.
+IMMEDIATE: Final = (
+    r"\b(?:maintenant|actuellement|en ce moment|a l instant|depuis (?:ce matin|tout a l heure|une demi heure|hier soir"
+    r"|cette nuit|(?:\d+|une|deux|trois|quatre|cinq|dix|quinze|vingt|trente|quelques) (?:minutes?|heures?)))\b"
+)
+
 # Words that say the old problem is back: they cancel the past and follow-up guards for the whole sentence.
 RECURRENCE: Final = (
     r"\b(?:recommence\w*|de nouveau|a nouveau|encore une fois|rebelote|ca reprend|(?:la|exactement la) meme"
@@ -1359,7 +1366,8 @@ FOLLOW_UP: Final = (
 # Something asked about, feared or imagined rather than happening; "s il vous plait" and "si vous pouvez" are
 # politeness, "je sais pas si" is doubt about something real.
 HYPOTHETICAL: Final = (
-    r"(?<!sais pas )(?<!sait pas )(?<!comme )\bsi\b(?! (?:vous|tu|possible|mal|fort|peur|vite|pale|froid|chaud|souvent"
+    r"(?<!sais pas )(?<!sait pas )(?<!comme )\bsi\b(?! (?:je vous appelle|j appelle|j ai appele)\b)(?! (?:vous|tu"
+    r"|possible|mal|fort|peur|vite|pale|froid|chaud|souvent"
     r"|longtemps|beaucoup)\b)"
     r"|(?<!comme )\bs (?:il|ils|elle|elles|on)\b(?! (?:vous|te) plait)|\bau cas ou\b|\ben cas d"
     r"|\bcomment (?:reconnaitre|savoir|reagir|eviter|prevenir|on reconnait)\b"

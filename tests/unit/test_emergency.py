@@ -87,6 +87,8 @@ EMERGENCIES = [
     (C.ANAPHYLAXIS, "après les crevettes ses lèvres ont doublé de volume"),
     (C.STROKE, "elle a le sourire tout de travers d'un coup"),
     (C.HEAVY_BLEEDING, "le torchon est trempé de sang"),
+    # A question about something happening for a while already is a report, not a hypothesis.
+    (C.HEAVY_BLEEDING, "est-ce grave si ça saigne énormément depuis une heure"),
 ]
 
 # Ordinary calls, mild symptoms, denials, hypotheticals, chronic care, pregnancy follow-ups, figures of speech.
