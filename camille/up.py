@@ -8,7 +8,6 @@ configured. `camille demo` runs a whole call offline instead.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -21,24 +20,17 @@ app = typer.Typer(help="Run every service locally on embedded defaults.")
 
 
 async def _serve(nats_url: str, reference_port: int, voice: bool) -> None:
-    from audit_sink.bootstrap import audit_sink_running
     from audit_sink.settings import AuditSinkSettings
-    from tool_runner.bootstrap import tool_runner_running
-    from tool_runner.reference.server import reference_backend_running
+    from camille.stack import local_stack
     from tool_runner.settings import ToolRunnerSettings
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    tool_settings = ToolRunnerSettings()
-    async with contextlib.AsyncExitStack() as stack:
-        reference_url = await stack.enter_async_context(reference_backend_running(tool_settings, port=reference_port))
-        typer.echo(f"reference scheduling backend: {reference_url}")
-        tool_settings = tool_settings.model_copy(update={"reference_url": reference_url})
-        await stack.enter_async_context(audit_sink_running(AuditSinkSettings(), nats_url))
+    async with local_stack(nats_url, ToolRunnerSettings(), AuditSinkSettings(), reference_port=reference_port) as stack:
+        typer.echo(f"reference scheduling backend: {stack.reference_url}")
         typer.echo("audit sink: consuming camille.v1.audit.>")
-        await stack.enter_async_context(tool_runner_running(tool_settings, nats_url))
         typer.echo("tool runner: answering camille.v1.tools.*")
         worker = _start_voice_worker(nats_url) if voice else None
         typer.echo(f"NATS: {nats_url}  (Ctrl-C to stop)")

@@ -1,0 +1,41 @@
+"""The services that back a call, in one process: the reference scheduling API, the audit sink and the tool runner.
+
+`camille up`, `camille demo` and `camille loadtest` all run this same stack on a NATS URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from audit_sink.bootstrap import AuditSinkHandle, audit_sink_running
+from audit_sink.settings import AuditSinkSettings
+from tool_runner.bootstrap import tool_runner_running
+from tool_runner.reference.server import reference_backend_running
+from tool_runner.settings import ToolRunnerSettings
+
+
+@dataclass(frozen=True)
+class LocalStack:
+    nats_url: str
+    reference_url: str
+    sink: AuditSinkHandle
+
+
+@contextlib.asynccontextmanager
+async def local_stack(
+    nats_url: str,
+    tool_settings: ToolRunnerSettings,
+    audit_settings: AuditSinkSettings,
+    *,
+    reference_port: int = 0,
+) -> AsyncIterator[LocalStack]:
+    """Start the reference API, then the audit sink (it owns the audit stream), then the tool runner pointing at the
+    reference API; stop them in reverse order."""
+    async with contextlib.AsyncExitStack() as stack:
+        reference_url = await stack.enter_async_context(reference_backend_running(tool_settings, port=reference_port))
+        sink = await stack.enter_async_context(audit_sink_running(audit_settings, nats_url))
+        routed = tool_settings.model_copy(update={"reference_url": reference_url})
+        await stack.enter_async_context(tool_runner_running(routed, nats_url))
+        yield LocalStack(nats_url=nats_url, reference_url=reference_url, sink=sink)
