@@ -63,7 +63,8 @@ _PREGNANT: Final = (
 _LOTS: Final = r"(?:beaucoup|enormement|trop|plein|vachement|tellement|grave|un max|un maximum|abondamment|a flots?)"
 _LOSING_BLOOD: Final = rf"(?:perd|perds|perdu|perdait) (?:{_LOTS} )?(?:de|du) sang"
 _ALLERGEN: Final = (
-    r"(?:allergi\w*|piqu\w*|abeilles?|guepes?|frelons?|arachides?|cacahuetes?|noix|noisettes?|crevettes?"
+    r"(?:allergi\w*|piqu(?:e|ee|es|ees|ure|ures|er|ait)\b|abeilles?|guepes?|frelons?|arachides?|cacahuetes?|noix"
+    r"|noisettes?|crevettes?"
     r"|fruits de mer|sesame|kiwi|penicilline|antibiotiques?|amandes?|pistaches?|noix de cajou|fruits a coque"
     r"|crustaces|oeufs?|poissons?|moutarde|lupin|celeri|latex|produit de contraste|anti inflammatoires?|aspirine"
     r"|ibuprofene|vaccin|reaction)"
@@ -202,7 +203,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r" |une |le )?(?:epipen|anapen|jext|emerade|stylo d adrenaline|injection d adrenaline|adrenaline)\b"
             r"|\b(?:allerg\w*|piqu\w*|abeille|guepe|frelon|arachides?|cacahuetes?)\b.{0,80}\b(?:fait|fais|faire|en)"
             r" (?:un )?choc\b",
-            unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollen|foin|test|tests|moustiques?|angine)\b",
+            unless=r"\b(?:renouvel\w*|ordonnance|rhinite|pollen|foin|test|tests|moustiques?|angine|conjonctivite"
+            r"|orgelet)\b",
         ),
         Rule(
             "airway_swelling_wide",
@@ -1309,7 +1311,8 @@ PAST: Final = (
     r"|\bdepuis (?:longtemps|des annees|des mois|toujours|l enfance|tout petit|toute petite|sa naissance)\b"
     r"|\b(?:il y a|y a|ca fait) (?:longtemps|des annees|des mois)\b(?! (?:la |deja )?(?:plus d|que|qu|depuis))"
     r"|\bl an (?:dernier|passe)\b"
-    r"|\bl annee (?:derniere|passee|d avant)\b|\ble mois (?:dernier|passe)\b|\bla semaine (?:derniere|passee)\b"
+    r"|\bl annee (?:derniere|passee|d avant)\b|\bla nuit (?:derniere|passee)\b|\b(?:ca va|va) (?:beaucoup )?mieux\b"
+    r"|\ble mois (?:dernier|passe)\b|\bla semaine (?:derniere|passee)\b"
     r"|\bl (?:ete|hiver|automne) (?:dernier|passe)\b|\ble printemps (?:dernier|passe)\b|\ben (?:19|20)\d\d\b"
     r"|\b(?:quand|lorsque) (?:j|je|il|elle|on) (?:etait|etais|avait|avais)\b|\betant (?:petite?|jeune|enfant|bebe)\b"
     r"|\bautrefois\b|\bdans le passe\b|\bpar le passe\b|\ba l epoque\b|\bantecedents?\b|\bhistorique\b"
