@@ -183,7 +183,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
     "anaphylaxis": (
         Rule(
             "anaphylaxis_named",
-            r"\b(?:choc anaphylactique|anaphyla\w*|oedeme de quincke|quincke|reaction anaphylactique)\b",
+            r"\b(?:choc anaphylactique|anaphyla\w*|oedeme de quincke|quincke|reaction anaphylactique"
+            r"|choc allergique)\b",
         ),
         Rule(
             "airway_swelling",
@@ -443,6 +444,13 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\b(?:bu|avale\w*|mange\w*|croque\w*|lech\w*)",
             state=True,
         ),
+        Rule(
+            "all_at_once",
+            rf"\b{_DRUGS}\b.{{0,20}}\b(?:tous|toutes|toute la boite|toute la plaquette) (?:d un coup|en une fois"
+            rf"|a la fois)",
+            negatable=False,
+            state=True,
+        ),
     ),
     "suicidal": (
         Rule(
@@ -537,7 +545,8 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|\b(?:vide|sorti|aligne|prepare)\w* (?:toutes |tous )?(?:ses|mes|les) (?:boites|cachets|medicaments"
             r"|comprimes|pilules)\b.{0,40}\b(?:table|lit|devant)"
             r"|\b(?:reverr\w*|reverra\w*) (?:plus|jamais)|\bau revoir pour (?:toujours|de bon)"
-            r"|\bmoteur (?:allume|qui tourne|en marche)\b.{0,40}\bgarage|\bgarage\b.{0,40}\bmoteur (?:allume"
+            r"|\b(?:moteur|voiture) (?:allume|qui tourne|en marche)\b.{0,40}\bgarage|\bgarage\b.{0,40}\b(?:voiture"
+            r"|moteur) (?:qui tourne|allume\w*|en marche)|\bgarage\b.{0,40}\bmoteur (?:allume"
             r"|qui tourne)"
             r"|\bprepare\w* (?:\w+ ){0,2}de quoi (?:partir|mourir|en finir)|\bc est la fin\b.{0,40}\b(?:vais|veux)"
             r"|\bplus envie de rien\b.{0,60}\b(?:partir|prepare|adieu|cachets|mourir)",
@@ -1018,6 +1027,15 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"|ne se reveille)",
             state=True,
         ),
+        Rule(
+            "young_infant_fever_or_child_hit",
+            r"\b(?:bebe|nourrisson|nouveau nee?)\b(?=.{0,100}\b(?:a|de|age de) (?:\d+|un|une|deux|trois|quatre|cinq|six"
+            rf"|sept|huit|dix|quinze) (?:jours?|semaines?)\b)(?=.{{0,100}}{_FEVER})"
+            rf"|\b{_CHILD}\b.{{0,60}}\b(?:renverse\w*|percute\w*|fauche\w*) (?:par|pour) (?:une|un) (?:voiture|camion"
+            rf"|moto"
+            r"|scooter|bus|velo)|\b{_CHILD}\b.{0,40}\baccident de (?:voiture|la route|la circulation)",
+            state=True,
+        ),
     ),
     "not_breathing": (
         Rule(
@@ -1025,6 +1043,7 @@ RULES: Final[dict[str, tuple[Rule, ...]]] = {
             r"\brespir(?:e|ent|ait|aient) (?:de plus en plus |vraiment |super |tres )?(?:plus|pas|presque plus"
             r"|quasiment plus|quasi plus|pratiquement plus"
             r"|presque pas|pas bien|plus bien|mal|tres mal|difficilement|tres difficilement|avec difficulte|a peine"
+            r"|avec (?:beaucoup de|enormement de|bien de la|une grande) difficulte"
             r"|bizarrement|tres bizarrement|de travers)\b"
             r"(?! (?:vite|fort|facilement|lentement|calmement|doucement|profondement|mieux|que|qu|normalement"
             r"|tranquillement|par le nez|par la bouche|la nuit|en dormant))",
