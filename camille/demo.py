@@ -189,6 +189,18 @@ async def _start_backends(
     stack: contextlib.AsyncExitStack, nats_url: str, data_dir: Path, missing: list[str]
 ) -> tuple[Any, str | None]:
     """Start the reference API, the tool runner and the audit sink when they exist; return (sink, reference URL)."""
+    try:
+        from audit_sink.settings import AuditSinkSettings
+        from camille.stack import local_stack
+        from tool_runner.settings import ToolRunnerSettings
+
+        tools = ToolRunnerSettings(data_dir=data_dir, env="development")
+        running = await stack.enter_async_context(
+            local_stack(nats_url, tools, AuditSinkSettings(data_dir=data_dir, env="development"))
+        )
+        return running.sink, running.reference_url
+    except ModuleNotFoundError:  # some part is not built: start what exists, one by one, and name what is missing
+        pass
     reference_url = None
     try:
         from tool_runner.reference.server import reference_backend_running
