@@ -83,7 +83,7 @@ def runner(tmp_path: Path, nats_url: str, hook: LocalWebhook) -> Runner:
         return tool_runner_running(
             settings(tmp_path, bucket, threshold, transport),
             nats_url,
-            clock=shifted_clock(NOW),
+            clock=kwargs.pop("clock", None) or shifted_clock(NOW),
             environ={"HOOK_URL": hook.url},
             **kwargs,
         )
@@ -277,3 +277,14 @@ async def test_logs_carry_no_phi(
     text = "\n".join(record.getMessage() + repr(record.__dict__) for record in caplog.records)
     assert "slot_unavailable" in text
     assert "Jeanne" not in text and "791234567" not in text and "contrôle" not in text
+
+
+async def test_retries_stop_at_the_callers_deadline(nc: NATS, hook: LocalWebhook, runner: Runner) -> None:
+    """With half a second left, a hanging webhook gets fewer attempts than the policy allows; the reply is timeout."""
+    hook.answer_with(delayed(json_answer(BOOKED), 1.0))
+    clock = shifted_clock(NOW)
+    async with runner(clock=clock):
+        request = tool_request(booking().arguments.model_dump(mode="json"), now=clock(), timeout_s=0.5)
+        reply = await send(nc, request)
+    assert failed_with(reply, ToolErrorCode.TIMEOUT)
+    assert 1 <= len(hook.received) <= 2  # 3 attempts of 0.3 s (read timeout) allowed: 0.5 s left room for 2 at most
