@@ -20,13 +20,14 @@ def tools(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures to this file.")] = None,
     delay_ms: Annotated[float, typer.Option(help="The webhook's fixed answer delay.")] = 20.0,
     calls: Annotated[int, typer.Option(help="Calls per measurement at 50 concurrent callers.")] = 1000,
+    replicas: Annotated[int, typer.Option(help="Also measure this many tool-runner replicas (1: skip).")] = 2,
 ) -> None:
     """Measure tool-call overhead p50/p99 at 1 and 50 concurrent callers; compare httpx transports."""
     import asyncio
 
     from tool_runner.benchmark import run
 
-    figures = asyncio.run(run(delay_s=delay_ms / 1000, calls=calls))
+    figures = asyncio.run(run(delay_s=delay_ms / 1000, calls=calls, replicas=replicas))
     for key, value in figures.items():
         typer.echo(f"{key:>44}: {value}")
     if json_path is not None:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -137,8 +138,29 @@ async def until_answering(nc: NATS, subject: str) -> None:
     raise RuntimeError("the tool runner did not start")
 
 
+def start_replica(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A `camille tool-runner` process; returns once it logged that it is ready (it answers on every subject)."""
+    code = "from camille.cli import main; import sys; sys.argv = ['camille', 'tool-runner']; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env={**os.environ, **env, "CAMILLE_LOG_LEVEL": "INFO"}, stderr=subprocess.PIPE
+    )
+    assert process.stderr is not None
+    stderr = process.stderr
+    for line in stderr:
+        if b"tool runner ready" in line:
+            threading.Thread(target=stderr.read, daemon=True).start()  # keep draining: a full pipe would block it
+            return process
+    raise RuntimeError("a tool runner replica did not start")
+
+
 async def through_tool_runner(
-    nats_url: str, hook_url: str, data_dir: Path, transport: Transport, delay_ms: float, calls: int
+    nats_url: str,
+    hook_url: str,
+    data_dir: Path,
+    transport: Transport,
+    delay_ms: float,
+    calls: int,
+    replicas: int = 1,
 ) -> dict[str, float]:
     routing = data_dir / "bench-tools.yaml"
     routing.write_text(ROUTING)
@@ -149,9 +171,9 @@ async def through_tool_runner(
         "CAMILLE_ROUTING_FILE": str(routing),
         "CAMILLE_HTTP_TRANSPORT": transport,
         "CAMILLE_IDEMPOTENCY_BUCKET": f"bench_{label(transport)}",
-        "CAMILLE_LOG_LEVEL": "WARNING",
     }
-    runner = spawn("from camille.cli import main; import sys; sys.argv = ['camille', 'tool-runner']; main()", env)
+    runners = [await asyncio.to_thread(start_replica, env) for _ in range(replicas)]
+    name = f"tools_{label(transport)}" + (f"_{replicas}_replicas" if replicas > 1 else "")
     try:
         nc = await connect(nats_url, name="bench")
         try:
@@ -173,17 +195,19 @@ async def through_tool_runner(
             await timed(call, 10, 100)
             gc.collect()
             gc.freeze()
-            figures = summary(f"tools_{label(transport)}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
-            figures |= summary(f"tools_{label(transport)}_overhead_at_50", await timed(call, 50, calls), delay_ms)
+            figures = summary(f"{name}_overhead_at_1", await timed(call, 1, calls // 5), delay_ms)
+            figures |= summary(f"{name}_overhead_at_50", await timed(call, 50, calls), delay_ms)
             return figures
         finally:
             await nc.close()
     finally:
-        runner.send_signal(signal.SIGTERM)
-        await asyncio.to_thread(runner.wait, 20)
+        for runner in runners:
+            runner.send_signal(signal.SIGTERM)
+        for runner in runners:
+            await asyncio.to_thread(runner.wait, 20)
 
 
-async def run(delay_s: float, calls: int) -> dict[str, Any]:
+async def run(delay_s: float, calls: int, replicas: int = 2) -> dict[str, Any]:
     delay_ms = delay_s * 1000
     port = free_port()
     hook = spawn(f"import asyncio, tool_runner.benchmark as b; asyncio.run(b.serve_webhook({port}, {delay_s}))")
@@ -195,6 +219,11 @@ async def run(delay_s: float, calls: int) -> dict[str, Any]:
             for transport in TRANSPORTS:
                 figures |= await direct_http(url, transport, delay_ms, calls)
                 figures |= await through_tool_runner(server.url, url, Path(tmp), transport, delay_ms, calls)
+            if replicas > 1:  # the queue group spreads calls over replicas: what scaling out buys on this machine
+                default: Transport = ToolRunnerSettings.model_fields["http_transport"].default
+                figures |= await through_tool_runner(
+                    server.url, url, Path(tmp), default, delay_ms, calls, replicas=replicas
+                )
     finally:
         hook.terminate()
         hook.wait(10)
