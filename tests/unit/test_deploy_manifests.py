@@ -70,3 +70,11 @@ def test_compose_runs_every_service_from_one_image(repo_root: Path) -> None:
     for name in ("tool-runner", "audit-sink", "voice-worker", "scheduling-api"):
         assert services[name]["image"] == "camille:local"
         assert services[name]["environment"]["NATS_URL"] == "nats://nats:4222"
+
+
+def test_reference_api_listens_beyond_loopback_in_containers(repo_root: Path) -> None:
+    """In Compose and on Kubernetes the scheduling API binds all interfaces, so the tool runner can reach it."""
+    services = yaml.safe_load((repo_root / "compose.yaml").read_text())["services"]
+    assert services["scheduling-api"]["environment"]["CAMILLE_REFERENCE_HOST"] == "0.0.0.0"
+    [container] = deployments(repo_root)["scheduling-api"]["spec"]["template"]["spec"]["containers"]
+    assert container["args"][container["args"].index("--host") + 1] == "0.0.0.0"
