@@ -23,11 +23,11 @@ def tools(
     replicas: Annotated[int, typer.Option(help="Also measure this many tool-runner replicas (1: skip).")] = 2,
 ) -> None:
     """Measure tool-call overhead p50/p99 at 1 and 50 concurrent callers; compare httpx transports."""
-    import asyncio
+    import uvloop
 
     from tool_runner.benchmark import run
 
-    figures = asyncio.run(run(delay_s=delay_ms / 1000, calls=calls, replicas=replicas))
+    figures = uvloop.run(run(delay_s=delay_ms / 1000, calls=calls, replicas=replicas))
     for key, value in figures.items():
         typer.echo(f"{key:>44}: {value}")
     if json_path is not None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import nats.errors
+from aiohttp import web
 from nats.aio.client import Client as NATS
 
 from camille.bus import EmbeddedNats, connect, free_port
@@ -27,7 +28,7 @@ from contracts.tools import ToolReply
 from tool_runner.http import TRANSPORTS, Transport, http_poster
 from tool_runner.routing import Timeouts
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.testing import LocalWebhook, delayed, json_answer, tool_request
+from tool_runner.testing import tool_request
 
 ANSWER = {
     "tool": "check_availability",
@@ -107,9 +108,20 @@ async def direct_http(url: str, transport: Transport, delay_ms: float, calls: in
 
 
 async def serve_webhook(port: int, delay_s: float) -> None:
-    """The benchmark's webhook as its own process (as a clinic's server would be)."""
-    hook = LocalWebhook([delayed(json_answer(ANSWER), delay_s)])
-    await hook.start(port)
+    """The benchmark's webhook as its own process (as a clinic's server would be), as lean as aiohttp allows: it
+    shares the cores with the tool runner, so every cycle it spends is one the runner does not get."""
+    body = json.dumps(ANSWER).encode()
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        await asyncio.sleep(delay_s)
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
     await asyncio.Event().wait()
 
 
@@ -210,7 +222,7 @@ async def through_tool_runner(
 async def run(delay_s: float, calls: int, replicas: int = 2) -> dict[str, Any]:
     delay_ms = delay_s * 1000
     port = free_port()
-    hook = spawn(f"import asyncio, tool_runner.benchmark as b; asyncio.run(b.serve_webhook({port}, {delay_s}))")
+    hook = spawn(f"import uvloop, tool_runner.benchmark as b; uvloop.run(b.serve_webhook({port}, {delay_s}))")
     url = f"http://127.0.0.1:{port}"
     await until_listening(port)
     figures: dict[str, Any] = {"webhook_delay_ms": delay_ms, "calls_at_50": calls}
