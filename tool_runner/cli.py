@@ -16,11 +16,11 @@ def run(ctx: typer.Context) -> None:
     """Answer tool requests on NATS by calling the backends named in the routing file."""
     if ctx.invoked_subcommand is not None:
         return
-    import asyncio
+    import uvloop
 
     from tool_runner.main import serve
 
-    asyncio.run(serve())
+    uvloop.run(serve())  # measured: less CPU per call than the default loop (see `camille bench tools`)
 
 
 @app.command("docs")
