@@ -288,3 +288,19 @@ async def test_a_caller_who_joins_before_the_session_starts_is_greeted_once_it_c
     await asyncio.sleep(0.01)
     assert player.calls == [(PhraseKey.GREETING, False)]
     await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+
+
+async def test_partial_transcripts_of_ordinary_calls_raise_no_emergency() -> None:
+    """The supervisor runs the detector on every growing partial transcript; ordinary lines never end a call."""
+    from camille.simulator import load_scenario
+
+    lines = [turn.caller for turn in load_scenario("booking").turns]
+    lines += ["Allô ?", "Oui, d'accord.", "Non, ce sera tout. Au revoir.", "Ce n'est pas grave, je rappellerai."]
+    supervisor, player, control, _ = build()
+    for line in lines:
+        words = line.split()
+        for end in range(1, len(words) + 1):
+            supervisor._on_user_transcript(UserInputTranscribedEvent(transcript=" ".join(words[:end]), is_final=False))
+        supervisor._on_user_transcript(UserInputTranscribedEvent(transcript=line, is_final=True))
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == [] and control.actions == []
