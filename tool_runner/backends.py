@@ -78,8 +78,9 @@ class WebhookBackend:
     def url_for(self, tool: ToolName) -> str:
         return self.config.url.rstrip("/") + (self.routes[tool].path or f"/{tool.value}")
 
-    def body_for(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        return dict(arguments)
+    def encode_body(self, arguments: Contract) -> bytes:
+        """The request body: the tool's arguments as JSON, serialised once from the validated model."""
+        return arguments.model_dump_json().encode()
 
     def auth_headers(self) -> dict[str, str]:
         return {}
@@ -120,26 +121,25 @@ class WebhookBackend:
         return self.interpret(tool, answer.status, answer.headers, answer.body)
 
     def interpret(self, tool: ToolName, status: int, headers: Mapping[str, str], raw: bytes) -> Outcome:
-        body = _json_or_none(raw)
         if 200 <= status < 300:
-            if body is None:
-                return Outcome.failed(ToolErrorCode.BACKEND_ERROR, f"HTTP {status} answer is not JSON")
-            try:
-                return Outcome(result=RESULT_MODELS[tool].model_validate(body))
+            try:  # parsed and validated in one pass: the success path runs on every call
+                return Outcome(result=RESULT_MODELS[tool].model_validate_json(raw))
             except ValidationError as exc:
-                where = ".".join(str(p) for p in exc.errors()[0]["loc"]) or "body"
+                first = exc.errors(include_input=False, include_url=False)[0]
+                if first["type"] == "json_invalid":
+                    return Outcome.failed(ToolErrorCode.BACKEND_ERROR, f"HTTP {status} answer is not JSON")
+                where = ".".join(str(p) for p in first["loc"]) or "body"
                 return Outcome.failed(
                     ToolErrorCode.BACKEND_ERROR, f"HTTP {status} answer fails the result schema at {where}"[:300]
                 )
+        body = _json_or_none(raw)
         if (specific := self.kind_failure(status, body)) is not None:
             return specific
         return status_failure(status, body, parse_retry_after(headers.get("retry-after")))
 
     # The whole call ----------------------------------------------------------------------------------------
-    async def call(
-        self, tool: ToolName, arguments: Mapping[str, Any], key: str, remaining_s: Callable[[], float]
-    ) -> Outcome:
-        body = json.dumps(self.body_for(arguments), ensure_ascii=False, separators=(",", ":")).encode()
+    async def call(self, tool: ToolName, arguments: Contract, key: str, remaining_s: Callable[[], float]) -> Outcome:
+        body = self.encode_body(arguments)
         policy = self.config.retry
         outcome = Outcome.failed(ToolErrorCode.DEADLINE_EXCEEDED, "no time left to call the backend")
         for attempt in range(1, policy.max_attempts + 1):
@@ -226,8 +226,10 @@ class SupabaseBackend(WebhookBackend):
     def url_for(self, tool: ToolName) -> str:
         return f"{self.config.url.rstrip('/')}/rest/v1/rpc/{self.routes[tool].path or tool.value}"
 
-    def body_for(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        return {f"{self.ARG_PREFIX}{name}": value for name, value in arguments.items() if name != "tool"}
+    def encode_body(self, arguments: Contract) -> bytes:
+        named = {f"{self.ARG_PREFIX}{name}": value for name, value in arguments.model_dump(mode="json").items()}
+        named.pop(f"{self.ARG_PREFIX}tool", None)
+        return json.dumps(named, ensure_ascii=False, separators=(",", ":")).encode()
 
     def auth_headers(self) -> dict[str, str]:
         assert self.config.api_key_env is not None  # checked by the routing model

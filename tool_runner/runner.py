@@ -179,9 +179,8 @@ class ToolRunner:
 
     async def _execute(self, request: ToolRequest) -> ToolReply:
         backend = self.backends[request.tool]
-        arguments = request.arguments.model_dump(mode="json")
         outcome: Outcome = await backend.call(
-            request.tool, arguments, request.idempotency_key, lambda: self._remaining_s(request)
+            request.tool, request.arguments, request.idempotency_key, lambda: self._remaining_s(request)
         )
         if outcome.result is not None:
             return ToolReply.success(request, outcome.result)
