@@ -57,56 +57,51 @@ def demo(
 async def run_demo(
     scenario_ref: str, *, wav: Path | None, speed: float, timeout_s: float, echo: Any = print
 ) -> dict[str, Any]:
+    from audit_sink.settings import AuditSinkSettings
     from camille.bus import connect, nats_url_or_embedded
     from camille.clinic import load_clinic
-    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, write_call_wav
-    from voice_worker.bootstrap import phrase_voices
-    from voice_worker.local_call import TranscriptLine, run_local_call
-    from voice_worker.phrases import OFFLINE_VOICE, load_phrasebook, offline_render, render_phrasebook
+    from camille.simulator import load_scenario, write_call_wav
+    from camille.stack import local_stack
+    from tool_runner.settings import ToolRunnerSettings
+    from voice_worker.local_call import TranscriptLine, offline_phrasebook, run_simulated_call
     from voice_worker.settings import VoiceWorkerSettings
 
     scenario = load_scenario(scenario_ref)
-    missing: list[str] = []
     with tempfile.TemporaryDirectory(prefix="camille-demo-") as tmp:
         data_dir = Path(tmp)
         settings = VoiceWorkerSettings(data_dir=data_dir, env="development")
         clinic = load_clinic(settings.clinic_file)
-        rendered = await render_phrasebook(clinic, settings.phrase_cache_dir, OFFLINE_VOICE, offline_render)
+        phrasebook, rendered = await offline_phrasebook(settings, clinic)
         if rendered:
-            echo(f"rendered {len(rendered)} fixed phrase(s) offline into {settings.phrase_cache_dir}")
-        phrasebook = load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings))
+            echo(f"rendered {rendered} fixed phrase(s) offline into {settings.phrase_cache_dir}")
+        tools = ToolRunnerSettings(data_dir=data_dir, env="development")
+        audit = AuditSinkSettings(data_dir=data_dir, env="development")
         with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
-            async with contextlib.AsyncExitStack() as stack:
-                sink, reference_url = await _start_backends(stack, nats_url, data_dir, missing)
-                simulator = await stack.enter_async_context(RealtimeSimulator(scenario, speed=speed))
+            async with local_stack(nats_url, tools, audit) as stack:
                 nc = await connect(nats_url, name="camille-demo")
-                stack.push_async_callback(nc.close)
-                if sink is None:
-                    await _ensure_audit_stream(nc)
-                echo(f"scenario {scenario.name}: calling Camille ({', '.join(missing) or 'every part'} "
-                     f"{'missing' if missing else 'running'})")  # fmt: skip
+                try:
+                    echo(f"scenario {scenario.name}: calling Camille (every part running)")
 
-                def show(line: TranscriptLine) -> None:
-                    who = {"camille": "Camille", "caller": "Appelant", "tool": "  outil"}[line.speaker]
-                    echo(f"[{line.at_s:6.2f} s] {who}: {line.text}")
+                    def show(line: TranscriptLine) -> None:
+                        who = {"camille": "Camille", "caller": "Appelant", "tool": "  outil"}[line.speaker]
+                        echo(f"[{line.at_s:6.2f} s] {who}: {line.text}")
 
-                backend = getattr(scenario, "backend", None)
-                await stack.enter_async_context(staged_backend(backend, reference_url, nc, scenario.today()))
-                started = time.monotonic()
-                local = await run_local_call(
-                    settings,
-                    clinic,
-                    phrasebook,
-                    scenario,
-                    nc=nc,
-                    realtime_base_url=simulator.base_url,
-                    realtime_api_key=SIMULATOR_API_KEY,
-                    speed=speed,
-                    timeout_s=timeout_s,
-                    on_line=show,
-                )
-                elapsed = time.monotonic() - started
-                stored = await _stored_events(sink, local.call.ctx.call_id, local.call.ctx.audit.published)
+                    async with staged_backend(scenario.backend, stack.reference_url, nc, scenario.today()):
+                        started = time.monotonic()
+                        local = await run_simulated_call(
+                            settings,
+                            clinic,
+                            phrasebook,
+                            scenario,
+                            nc=nc,
+                            speed=speed,
+                            timeout_s=timeout_s,
+                            on_line=show,
+                        )
+                        elapsed = time.monotonic() - started
+                    stored = await stack.stored_events(local.call.ctx.call_id, local.call.ctx.audit.published)
+                finally:
+                    await nc.close()
         if wav is not None:
             write_call_wav(wav, local.caller, local.output, stereo=True)
     metrics = local.call.ctx.metrics
@@ -123,7 +118,6 @@ async def run_demo(
         "tool_calls": [call["name"] for call in local.tool_calls],
         "audit_events_published": local.call.ctx.audit.published,
         "audit_events_stored": stored,
-        "missing_parts": missing,
         "wav": str(wav) if wav else None,
         "transcript": [{"at_s": round(x.at_s, 3), "speaker": x.speaker, "text": x.text} for x in local.lines],
     }
@@ -134,9 +128,7 @@ async def run_demo(
         echo(f"tool {trip['tool']}: {trip['ms']} ms round trip")
     if report["response_ms"]:
         echo(f"response latency per turn (ms): {report['response_ms']}")
-    echo(f"audit: {report['audit_events_published']} published, {stored if stored is not None else 'n/a'} stored")
-    if missing:
-        echo(f"not built yet, left out: {', '.join(missing)}")
+    echo(f"audit: {report['audit_events_published']} published, {stored} stored")
     if wav is not None:
         echo(f"call audio: {wav}")
     return report
@@ -183,76 +175,3 @@ async def staged_backend(setup: Any, reference_url: str | None, nc: Any, today: 
 
 def _ms(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
-
-
-async def _start_backends(
-    stack: contextlib.AsyncExitStack, nats_url: str, data_dir: Path, missing: list[str]
-) -> tuple[Any, str | None]:
-    """Start the reference API, the tool runner and the audit sink when they exist; return (sink, reference URL)."""
-    try:
-        from audit_sink.settings import AuditSinkSettings
-        from camille.stack import local_stack
-        from tool_runner.settings import ToolRunnerSettings
-
-        tools = ToolRunnerSettings(data_dir=data_dir, env="development")
-        running = await stack.enter_async_context(
-            local_stack(nats_url, tools, AuditSinkSettings(data_dir=data_dir, env="development"))
-        )
-        return running.sink, running.reference_url
-    except ModuleNotFoundError:  # some part is not built: start what exists, one by one, and name what is missing
-        pass
-    reference_url = None
-    try:
-        from tool_runner.reference.server import reference_backend_running
-        from tool_runner.settings import ToolRunnerSettings
-
-        tool_settings = ToolRunnerSettings(data_dir=data_dir, env="development")
-        reference_url = await stack.enter_async_context(reference_backend_running(tool_settings))
-    except ModuleNotFoundError:
-        missing.append("reference scheduling API")
-    if reference_url is not None:
-        try:
-            from tool_runner.bootstrap import tool_runner_running
-
-            tool_settings = ToolRunnerSettings(data_dir=data_dir, env="development", reference_url=reference_url)
-            await stack.enter_async_context(tool_runner_running(tool_settings, nats_url))
-        except ModuleNotFoundError:
-            missing.append("tool runner")
-    else:
-        missing.append("tool runner")
-    try:
-        from audit_sink.bootstrap import audit_sink_running
-        from audit_sink.settings import AuditSinkSettings
-
-        sink = await stack.enter_async_context(
-            audit_sink_running(AuditSinkSettings(data_dir=data_dir, env="development"), nats_url)
-        )
-    except ModuleNotFoundError:
-        missing.append("audit sink")
-        sink = None
-    return sink, reference_url
-
-
-async def _ensure_audit_stream(nc: Any) -> None:
-    """With no audit sink, still give the publisher a stream so the call's events have somewhere to go."""
-    from nats.js.api import StreamConfig
-
-    from contracts.subjects import AUDIT_STREAM, AUDIT_WILDCARD
-
-    js = nc.jetstream()
-    with contextlib.suppress(Exception):
-        await js.add_stream(StreamConfig(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD]))
-
-
-async def _stored_events(sink: Any, call_id: str, expected: int, timeout_s: float = 10.0) -> int | None:
-    """How many of the call's events the audit sink has stored (waits for it to catch up)."""
-    if sink is None:
-        return None
-    deadline = time.monotonic() + timeout_s
-    count = 0
-    while time.monotonic() < deadline:
-        count = len(await asyncio.to_thread(sink.store.records, call_id))
-        if count >= expected:
-            break
-        await asyncio.sleep(0.1)
-    return count

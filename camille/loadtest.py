@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -19,20 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from camille.stats import percentile
+
 if TYPE_CHECKING:
     from camille.simulator import Scenario
     from contracts.clinic import ClinicProfile
 
 app = typer.Typer(help="Many scripted calls at once through the whole system.", add_completion=False)
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0-100) by linear interpolation; None for no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 1)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 1)
 
 
 def free_slots(clinic: ClinicProfile, after: dt.date) -> Iterator[tuple[dt.date, dt.time]]:
@@ -69,6 +61,11 @@ def with_slot(scenario: Scenario, day: dt.date, at: dt.time) -> Scenario:
     return Scenario.model_validate(move(scenario.model_dump(mode="json")))
 
 
+def _p(values: list[float], q: float) -> float | None:
+    value = percentile(values, q)
+    return None if value is None else round(value, 1)
+
+
 def summarise(calls: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
     ok = [c for c in calls if c.get("end_reason") and not c.get("error")]
     greeting = [c["greeting_ms"] for c in ok if c["greeting_ms"] is not None]
@@ -79,12 +76,12 @@ def summarise(calls: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
         "completed": len(ok),
         "failed": len(calls) - len(ok),
         "wall_s": round(wall_s, 2),
-        "greeting_p50_ms": percentile(greeting, 50),
-        "greeting_p95_ms": percentile(greeting, 95),
-        "response_p50_ms": percentile(response, 50),
-        "response_p95_ms": percentile(response, 95),
-        "tool_round_trip_p50_ms": percentile(tools, 50),
-        "tool_round_trip_p99_ms": percentile(tools, 99),
+        "greeting_p50_ms": _p(greeting, 50),
+        "greeting_p95_ms": _p(greeting, 95),
+        "response_p50_ms": _p(response, 50),
+        "response_p95_ms": _p(response, 95),
+        "tool_round_trip_p50_ms": _p(tools, 50),
+        "tool_round_trip_p99_ms": _p(tools, 99),
         "audit_events_published": sum(c.get("audit_published", 0) for c in calls),
         "audit_events_stored": sum(c.get("audit_stored", 0) for c in calls),
         "end_reasons": sorted({str(c.get("end_reason")) for c in calls}),
@@ -97,12 +94,10 @@ async def run_loadtest(
     from audit_sink.settings import AuditSinkSettings
     from camille.bus import connect, nats_url_or_embedded
     from camille.clinic import load_clinic
-    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario
+    from camille.simulator import load_scenario
     from camille.stack import local_stack
     from tool_runner.settings import ToolRunnerSettings
-    from voice_worker.bootstrap import phrase_voices
-    from voice_worker.local_call import run_local_call
-    from voice_worker.phrases import OFFLINE_VOICE, load_phrasebook, offline_render, render_phrasebook
+    from voice_worker.local_call import offline_phrasebook, run_simulated_call
     from voice_worker.settings import VoiceWorkerSettings
 
     base = load_scenario(scenario_ref)
@@ -110,8 +105,7 @@ async def run_loadtest(
         data_dir = Path(tmp)
         settings = VoiceWorkerSettings(data_dir=data_dir, phrase_cache_dir=data_dir / "phrases")
         clinic = load_clinic(settings.clinic_file)
-        await render_phrasebook(clinic, settings.phrase_cache_dir, OFFLINE_VOICE, offline_render)
-        phrasebook = load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings))
+        phrasebook, _ = await offline_phrasebook(settings, clinic)
         slots = free_slots(clinic, base.today())
         scenarios = [with_slot(base, *next(slots)) for _ in range(calls)]
         with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
@@ -123,19 +117,16 @@ async def run_loadtest(
                     async def one(index: int, scenario: Scenario) -> dict[str, Any]:
                         await asyncio.sleep(index * ramp_s / max(calls, 1))
                         try:
-                            async with RealtimeSimulator(scenario, speed=speed) as sim:
-                                local = await run_local_call(
-                                    settings,
-                                    clinic,
-                                    phrasebook,
-                                    scenario,
-                                    nc=nc,
-                                    realtime_base_url=sim.base_url,
-                                    realtime_api_key=SIMULATOR_API_KEY,
-                                    speed=speed,
-                                    timeout_s=timeout_s,
-                                    call_id=f"load-{index:04d}",
-                                )
+                            local = await run_simulated_call(
+                                settings,
+                                clinic,
+                                phrasebook,
+                                scenario,
+                                nc=nc,
+                                speed=speed,
+                                timeout_s=timeout_s,
+                                call_id=f"load-{index:04d}",
+                            )
                         except Exception as exc:  # a failed call is a result of the load test, not its end
                             echo(f"call {index}: failed ({type(exc).__name__})")
                             return {"index": index, "error": type(exc).__name__}
@@ -155,22 +146,14 @@ async def run_loadtest(
                     started = time.monotonic()
                     results = await asyncio.gather(*(one(i, s) for i, s in enumerate(scenarios)))
                     wall_s = time.monotonic() - started
-                    await _await_stored(stack.sink, results)
+                    for result in results:
+                        if "call_id" in result:
+                            result["audit_stored"] = await stack.stored_events(
+                                result["call_id"], result["audit_published"], timeout_s=30
+                            )
                 finally:
                     await nc.close()
     return summarise(results, wall_s) | {"scenario": base.name, "speed": speed, "per_call": results}
-
-
-async def _await_stored(sink: Any, results: list[dict[str, Any]], timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    for result in results:
-        if "call_id" not in result:
-            continue
-        while True:
-            result["audit_stored"] = len(await asyncio.to_thread(sink.store.records, result["call_id"]))
-            if result["audit_stored"] >= result["audit_published"] or time.monotonic() > deadline:
-                break
-            await asyncio.sleep(0.1)
 
 
 @app.callback(invoke_without_command=True)

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -21,6 +23,15 @@ class LocalStack:
     nats_url: str
     reference_url: str
     sink: AuditSinkHandle
+
+    async def stored_events(self, call_id: str, expected: int, timeout_s: float = 10.0) -> int:
+        """How many of a call's events the audit sink has stored, waiting up to timeout_s for `expected`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            count = len(await asyncio.to_thread(self.sink.store.records, call_id))
+            if count >= expected or time.monotonic() > deadline:
+                return count
+            await asyncio.sleep(0.1)
 
 
 @contextlib.asynccontextmanager

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import statistics
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 import yaml
+
+from camille.stats import percentile
 
 app = typer.Typer(help="Greeting latency and response overhead.", add_completion=False)
 
@@ -34,15 +35,6 @@ turns:
     model:
       - say: "Au revoir."
 """
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """The q-th percentile (0-100), interpolated; None with no values."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[round(q) - 1]
 
 
 @app.callback(invoke_without_command=True)
@@ -66,10 +58,9 @@ def bench(
 async def run_bench(calls: int, speed: float) -> dict[str, Any]:
     from camille.bus import EmbeddedNats, connect
     from camille.clinic import load_clinic
-    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario
+    from camille.simulator import Scenario
     from contracts.subjects import AUDIT_STREAM, AUDIT_WILDCARD
-    from voice_worker.local_call import run_local_call
-    from voice_worker.phrases import OFFLINE_VOICE, load_phrasebook, offline_render, render_phrasebook
+    from voice_worker.local_call import offline_phrasebook, run_simulated_call
     from voice_worker.settings import VoiceWorkerSettings
 
     scenario = Scenario.model_validate(yaml.safe_load(BENCH_SCENARIO))
@@ -78,24 +69,14 @@ async def run_bench(calls: int, speed: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="camille-bench-") as tmp, EmbeddedNats(Path(tmp) / "nats") as server:
         settings = VoiceWorkerSettings(data_dir=Path(tmp), phrase_cache_dir=Path(tmp) / "phrases", env="development")
         clinic = load_clinic(settings.clinic_file)
-        await render_phrasebook(clinic, settings.phrase_cache_dir, OFFLINE_VOICE, offline_render)
-        phrasebook = load_phrasebook(clinic, settings.phrase_cache_dir, [OFFLINE_VOICE])
+        phrasebook, _ = await offline_phrasebook(settings, clinic)
         nc = await connect(server.url, name="camille-bench")
         await nc.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
         try:
             for _ in range(calls):
-                async with RealtimeSimulator(scenario, speed=speed) as sim:
-                    local = await run_local_call(
-                        settings,
-                        clinic,
-                        phrasebook,
-                        scenario,
-                        nc=nc,
-                        realtime_base_url=sim.base_url,
-                        realtime_api_key=SIMULATOR_API_KEY,
-                        speed=speed,
-                        timeout_s=120,
-                    )
+                local = await run_simulated_call(
+                    settings, clinic, phrasebook, scenario, nc=nc, speed=speed, timeout_s=120
+                )
                 metrics = local.call.ctx.metrics
                 if metrics.greeting_ms is not None:
                     greetings.append(metrics.greeting_ms)

@@ -164,3 +164,43 @@ async def _until_done(local: LocalCall, scenario: Scenario, speed: float) -> Non
     finally:
         ended.cancel()
         finished.cancel()
+
+
+async def offline_phrasebook(settings: VoiceWorkerSettings, clinic: ClinicProfile) -> tuple[Phrasebook, int]:
+    """The clinic's fixed phrases rendered offline (eSpeak NG) into the settings' cache, and how many were new."""
+    from voice_worker.bootstrap import phrase_voices
+    from voice_worker.phrases import OFFLINE_VOICE, load_phrasebook, offline_render, render_phrasebook
+
+    rendered = await render_phrasebook(clinic, settings.phrase_cache_dir, OFFLINE_VOICE, offline_render)
+    return load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings)), len(rendered)
+
+
+async def run_simulated_call(
+    settings: VoiceWorkerSettings,
+    clinic: ClinicProfile,
+    phrasebook: Phrasebook,
+    scenario: Scenario,
+    *,
+    nc: NATS,
+    speed: float = 1.0,
+    timeout_s: float = 120.0,
+    on_line: Callable[[TranscriptLine], None] | None = None,
+    call_id: str | None = None,
+) -> LocalCall:
+    """`run_local_call` against a realtime simulator of its own, playing the scenario's model side."""
+    from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator
+
+    async with RealtimeSimulator(scenario, speed=speed) as simulator:
+        return await run_local_call(
+            settings,
+            clinic,
+            phrasebook,
+            scenario,
+            nc=nc,
+            realtime_base_url=simulator.base_url,
+            realtime_api_key=SIMULATOR_API_KEY,
+            speed=speed,
+            timeout_s=timeout_s,
+            on_line=on_line,
+            call_id=call_id,
+        )

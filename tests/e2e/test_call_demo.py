@@ -20,7 +20,7 @@ def test_demo_runs_a_call_writes_wav_and_json(tmp_path: Path, monkeypatch: pytes
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads((tmp_path / "call.json").read_text())
-    assert report["end_reason"] == "caller_hung_up" and report["missing_parts"] == []
+    assert report["end_reason"] == "caller_hung_up"
     assert report["phrases_played"] == ["greeting", "off_script"]
     assert report["tool_calls"] == ["redirect_off_topic"]
     assert report["audit_events_stored"] == report["audit_events_published"] > 0

@@ -6,7 +6,8 @@ import datetime as dt
 import itertools
 
 from camille.clinic import load_clinic
-from camille.loadtest import free_slots, percentile, summarise, with_slot
+from camille.loadtest import free_slots, summarise, with_slot
+from camille.stats import percentile
 from camille.settings import SHIPPED_CLINIC_FILE
 from camille.simulator import load_scenario
 

@@ -138,7 +138,7 @@ def test_medical_advice_detector(text: str, rule: str | None) -> None:
 
 def test_bench_percentile_interpolates() -> None:
     """The bench's percentile is the inclusive interpolated one, and None without samples."""
-    from voice_worker.bench import percentile
+    from camille.stats import percentile
 
     assert percentile([], 95) is None
     assert percentile([7.0], 95) == 7.0
