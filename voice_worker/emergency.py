@@ -3,7 +3,9 @@
 `detect` says whether what the caller just said describes an emergency happening now, and which one. The rules
 (`voice_worker.emergency_rules`) see `normalize(text)`; shared guards cancel a match that is denied ("pas de
 douleur"), mild ("un peu mal"), past ("l'an dernier j'ai fait un AVC"), imagined ("si un jour...") or part of a
-follow-up request ("c'est pour mon suivi"). The text is health data: nothing here logs it or puts it in an error.
+follow-up request ("c'est pour mon suivi"). When no rule fires, a learned classifier (`voice_worker.emergency_model`)
+may still report one, as rule "model", unless the same guards cancel its sentence. The text is health data: nothing
+here logs it or puts it in an error.
 """
 
 import re
@@ -11,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
+from voice_worker import emergency_model
 from voice_worker import emergency_rules as rules
 
 __all__ = ["EmergencyCategory", "EmergencyMatch", "detect", "normalize"]
@@ -186,13 +189,71 @@ _AFTER_WORDS = 4  # how far after a match a past marker still dates it ("j'ai fa
 
 
 def detect(text: str) -> EmergencyMatch | None:
-    """Return the first emergency that `text` describes as happening now, or None."""
+    """Return the first emergency that `text` describes as happening now, or None.
+
+    The rules speak first; when none fires, the learned model (`voice_worker.emergency_model`) may still name one,
+    as `EmergencyMatch(category, rule="model")`, if the shared guards do not cancel its sentence.
+    """
     norm = normalize(text)
+    return rule_match(norm) or model_match(norm)
+
+
+def rule_match(norm: str) -> EmergencyMatch | None:
+    """The first rule match in `norm` that no guard cancels."""
     for compiled in _RULES:
         for match in compiled.pattern.finditer(norm):
             if not _cancelled(compiled, norm, match.start(), match.end()):
                 return EmergencyMatch(compiled.category, compiled.rule.name)
     return None
+
+
+# --- the learned layer ---------------------------------------------------------------------------------------
+MODEL_RULE = "model"
+# A model hit has no span, so the guards read its whole window as the text before an imagined match at its end:
+# a state (an earlier "il y a deux ans ... et là" does not date it) that follow-up words can cancel.
+_MODEL_GUARD_RULE = rules.Rule(MODEL_RULE, "", state=True)
+# Only nominal denials ("pas de douleur", "aucune gêne") and softeners cancel a model hit: a verbal negation is
+# often the emergency itself ("il respire plus", "elle se réveille pas"), and the model has learned the others.
+_DENIAL = re.compile(r"\b(?:pas (?:de|d)|aucune?)\b")
+# A model hit is cancelled by the benign contexts ("comme prescrit", "je meurs de faim") of any rule of its category.
+_BENIGN = {
+    category: re.compile("|".join(f"(?:{r.rule.unless})" for r in _RULES if r.category is category and r.unless))
+    for category in EmergencyCategory
+}
+# Words per window the model reads; a run-on transcript is read in overlapping windows. Shorter windows (12 words)
+# caught an emergency drowned in chatter but cost more in false alarms than they gained in recall in `cv`.
+_WINDOW = 24
+_STRIDE = 12
+
+
+def model_match(norm: str, threshold: float | None = None) -> EmergencyMatch | None:
+    """The model's category for the first window of `norm` it rates above `threshold` that no guard cancels."""
+    model, limit = emergency_model.load(), emergency_model.THRESHOLD if threshold is None else threshold
+    for window in windows(norm):
+        prediction = model.predict(window)
+        category = EmergencyCategory(prediction.category)
+        if prediction.probability > limit and not model_cancelled(window, category):
+            return EmergencyMatch(category, MODEL_RULE)
+    return None
+
+
+def windows(norm: str) -> list[str]:
+    """The sentences of `norm`, long ones cut into overlapping windows of `_WINDOW` words."""
+    found: list[str] = []
+    for sentence in norm.split(" . "):
+        words = sentence.split()
+        starts = [*range(0, max(len(words) - _WINDOW, 0) + 1, _STRIDE)]
+        if starts[-1] < len(words) - _WINDOW:
+            starts.append(len(words) - _WINDOW)
+        found.extend(" ".join(words[start : start + _WINDOW]) for start in starts)
+    return found
+
+
+def model_cancelled(window: str, category: EmergencyCategory) -> bool:
+    """Whether a denial, a softener, a benign context, a hypothesis, a past date or a follow-up cancels a model hit."""
+    if _DENIAL.search(window) or _SOFTENER.search(window) or _BENIGN[category].search(window):
+        return True
+    return _imagined(window, "") or _past(_MODEL_GUARD_RULE, window, window, "")
 
 
 def _cancelled(compiled: _CompiledRule, norm: str, start: int, end: int) -> bool:

@@ -1,0 +1,82 @@
+"""The learned emergency layer: deterministic training, the committed weights, its guards and its place in detect."""
+
+import numpy as np
+import pytest
+
+from voice_worker import emergency_model as em
+from voice_worker.emergency import EmergencyCategory, detect, model_match, normalize, rule_match, windows
+
+C = EmergencyCategory
+# Hand-written, in none of the data sets: a phrasing no rule knows ("vidé la boîte").
+MODEL_ONLY = "il a vidé la boîte de médicaments"
+
+
+def _rows() -> list[tuple[str, str]]:
+    return em.read_rows(em.DATA / name for name in em.TRAIN_FILES)
+
+
+def test_training_is_deterministic() -> None:
+    """Training twice on the same lines gives the same buckets, weights and bias, bit for bit."""
+    rows = _rows()[::8]
+    texts, labels = [t for _, t in rows], [c for c, _ in rows]
+    first = em.train(texts, labels, iterations=40)
+    second = em.train(texts, labels, iterations=40)
+    assert np.array_equal(first.buckets, second.buckets)
+    assert np.array_equal(first.weights, second.weights)
+    assert np.array_equal(first.bias, second.bias)
+    assert np.abs(first.weights).max() > 0
+
+
+def test_committed_model_meets_the_bar_on_its_training_lines() -> None:
+    """On its own training lines the committed model has recall >= 0.99, false alarms <= 0.10, nine in ten right."""
+    model = em.load()
+    rows = _rows()
+    scored = [(category, model.predict(normalize(text))) for category, text in rows]
+    hits = [(category, p) for category, p in scored if p.probability > em.THRESHOLD]
+    emergencies = sum(1 for category, _ in scored if category != "none")
+    caught = sum(1 for category, _ in hits if category != "none")
+    alarms = sum(1 for category, _ in hits if category == "none")
+    right = sum(1 for category, p in hits if category == p.category)
+    summary = f"recall {caught}/{emergencies}, alarms {alarms}/{len(rows) - emergencies}, right {right}/{caught}"
+    assert caught >= 0.99 * emergencies, summary
+    assert alarms <= 0.10 * (len(rows) - emergencies), summary
+    assert right >= 0.9 * caught, summary
+
+
+@pytest.mark.parametrize(
+    ("current", "guarded"),
+    [
+        ("il a avalé toute la boîte de somnifères", "il y a deux ans il a avalé toute la boîte de somnifères"),
+        ("il fait des convulsions", "il n'a pas de convulsions"),
+        ("elle a pris trop de médicaments", "que faire si elle prend trop de médicaments"),
+        ("j'ai envie d'en finir", "l'an dernier j'avais envie d'en finir"),
+        ("ma femme enceinte saigne beaucoup", "c'est pour le suivi de grossesse de ma femme enceinte"),
+        ("il saigne abondamment de la tête", "il saigne un peu de la tête"),
+    ],
+)
+def test_guards_cancel_model_hits(current: str, guarded: str) -> None:
+    """Even at threshold 0, a denial, softener, hypothesis, past date or follow-up cancels a model hit."""
+    assert model_match(normalize(current), threshold=0.0) is not None
+    assert model_match(normalize(guarded), threshold=0.0) is None
+
+
+def test_windows_cut_a_run_on_transcript_and_keep_sentences_whole() -> None:
+    """Sentences stay whole, and a 50-word run-on is cut into overlapping 24-word windows that reach its end."""
+    run_on = " ".join(f"w{i}" for i in range(50))
+    assert windows("il tombe . il bouge plus") == ["il tombe", "il bouge plus"]
+    assert [len(w.split()) for w in windows(run_on)] == [24, 24, 24, 24]
+    assert windows(run_on)[-1].endswith("w49")
+
+
+def test_detect_returns_a_model_hit_when_no_rule_fires() -> None:
+    """A phrasing the rules do not know is reported by the model under its own rule name."""
+    assert rule_match(normalize(MODEL_ONLY)) is None
+    match = detect(MODEL_ONLY)
+    assert match is not None
+    assert match.rule == "model"
+    assert match.category in {C.POISONING_OVERDOSE, C.SUICIDAL}
+
+
+def test_model_file_stays_small() -> None:
+    """The committed weights stay under 2 MB."""
+    assert em.WEIGHTS.stat().st_size < 2_000_000
