@@ -24,12 +24,13 @@ from tool_runner.http import HttpPoster, http_poster
 from tool_runner.idempotency import KvResultStore
 from tool_runner.routing import Routing, load_routing
 from tool_runner.runner import PROBE_HEADER, Clock, ToolRunner, utc_now
-from tool_runner.service import build_broker
+from tool_runner.service import build_broker, stop_serving
 from tool_runner.settings import ToolRunnerSettings
 from tool_runner.signing import webhook_secret
 from tool_runner.telemetry import Telemetry
 
 WEBHOOK_SECRET_ENV = "CAMILLE_WEBHOOK_SECRET"
+DRAIN_TIMEOUT_S = 10.0
 KV_TIMEOUT_S = 1.0  # a bucket operation slower than this is treated as unavailable (tool deadlines are seconds)
 
 
@@ -115,13 +116,13 @@ async def tool_runner_running(
             clock=clock,
             max_reply_bytes=nc.max_payload,
         )
-        broker = build_broker(nats_url, runner.handle, concurrency=settings.tool_concurrency)
+        broker, in_flight = build_broker(nats_url, runner.handle, concurrency=settings.tool_concurrency)
         await broker.start()
         await wait_until_answering(nc)
         try:
             yield RunningToolRunner(runner=runner, broker=broker, routing=routing, backends=backends)
         finally:
-            await broker.stop()
+            await stop_serving(broker, in_flight, DRAIN_TIMEOUT_S)
     finally:
         for client in clients.values():
             await client.aclose()

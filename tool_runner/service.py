@@ -6,10 +6,12 @@ Subscribers take the raw message (so that a malformed request still gets a typed
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import nats.errors
 from faststream import AckPolicy, FastStream
 from faststream.nats import NatsBroker, NatsMessage
 from faststream.specification import AsyncAPI
@@ -18,6 +20,7 @@ from nats.aio.msg import Msg
 from contracts.subjects import TOOLS_QUEUE_GROUP, tool_subject
 from contracts.tools import ToolName, ToolRequest
 
+log = logging.getLogger(__name__)
 Handle = Callable[[ToolName, bytes, Mapping[str, str]], Awaitable[bytes]]
 
 
@@ -41,23 +44,63 @@ async def _raw(message: NatsMessage) -> RawToolRequest:
     return RawToolRequest(message.body, dict(message.headers or {}), message.raw_message)
 
 
-def _subscriber(broker: NatsBroker, tool: ToolName, handle: Handle, concurrency: int) -> None:
+class InFlight:
+    """Tool calls answered in their own tasks, at most `limit` at a time per tool; `drain` waits for them.
+
+    FastStream's `max_workers` does the same through an anyio memory stream, task group and semaphore per message;
+    a handler that only starts a task measured 0.36-0.39 instead of 0.51-0.59 ms of CPU per call in all.
+    """
+
+    def __init__(self, handle: Handle, limit: int) -> None:
+        self._handle = handle
+        self._limit = limit
+        self._slots: dict[ToolName, asyncio.Semaphore] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self, tool: ToolName, request: RawToolRequest) -> None:
+        slots = self._slots.get(tool) or self._slots.setdefault(tool, asyncio.Semaphore(self._limit))
+        await slots.acquire()  # at the limit, the subscriber waits: the next requests stay in the NATS client
+        task = asyncio.create_task(self._answer(tool, request, slots))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer(self, tool: ToolName, request: RawToolRequest, slots: asyncio.Semaphore) -> None:
+        try:
+            reply = await self._handle(tool, request.body, request.headers)
+            if request.message.reply:
+                await request.message.respond(reply)
+        except nats.errors.Error as exc:  # the connection went away: the caller times out and may retry
+            log.warning("tool call %s answered but the reply was not sent: %s", tool.value, type(exc).__name__)
+        finally:
+            slots.release()
+
+    async def drain(self, timeout_s: float) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout_s)
+
+
+def _subscriber(broker: NatsBroker, tool: ToolName, in_flight: InFlight) -> None:
     @broker.subscriber(
         tool_subject(tool),
         queue=TOOLS_QUEUE_GROUP,
-        max_workers=concurrency,  # calls wait on webhooks: one at a time would queue every caller behind the slowest
         decoder=_raw,
-        # The handler answers the request itself (FastStream's reply publisher and acknowledgement steps cost
-        # about 5% of the CPU per call, and a core NATS request has nothing to acknowledge).
+        # The call runs in its own task, which answers the request itself: FastStream's reply publisher and
+        # acknowledgement steps are not needed (a core NATS request has nothing to acknowledge).
         no_reply=True,
         ack_policy=AckPolicy.MANUAL,
         title=tool.value,
         description=f"Request/reply: a ToolRequest for {tool.value}; the reply is a ToolReply (JSON).",
     )
     async def answer(request: RawToolRequest) -> None:
-        reply = await handle(tool, request.body, request.headers)
-        if request.message.reply:
-            await request.message.respond(reply)
+        await in_flight.start(tool, request)
+
+
+async def stop_serving(broker: NatsBroker, in_flight: InFlight, timeout_s: float) -> None:
+    """Take no new calls, answer the ones already started (within `timeout_s`), then close the connection."""
+    for subscriber in broker.subscribers:
+        await subscriber.stop()
+    await in_flight.drain(timeout_s)
+    await broker.stop()
 
 
 def _faststream_logger() -> logging.Logger:
@@ -66,7 +109,10 @@ def _faststream_logger() -> logging.Logger:
     return logger
 
 
-def build_broker(nats_url: str, handle: Handle, *, concurrency: int = 64, **connection: Any) -> NatsBroker:
+def build_broker(
+    nats_url: str, handle: Handle, *, concurrency: int = 64, **connection: Any
+) -> tuple[NatsBroker, InFlight]:
+    in_flight = InFlight(handle, concurrency)
     broker = NatsBroker(
         [server.strip() for server in nats_url.split(",")],
         apply_types=False,
@@ -79,8 +125,8 @@ def build_broker(nats_url: str, handle: Handle, *, concurrency: int = 64, **conn
         **connection,
     )
     for tool in ToolName:
-        _subscriber(broker, tool, handle, concurrency)
-    return broker
+        _subscriber(broker, tool, in_flight)
+    return broker, in_flight
 
 
 def build_app(broker: NatsBroker) -> FastStream:
@@ -102,4 +148,4 @@ async def _no_handle(tool: ToolName, body: bytes, headers: Mapping[str, str]) ->
 
 def docs_app() -> FastStream:
     """Factory for `faststream docs gen --factory tool_runner.service:docs_app` (no connection is made)."""
-    return build_app(build_broker("nats://localhost:4222", _no_handle))
+    return build_app(build_broker("nats://localhost:4222", _no_handle)[0])

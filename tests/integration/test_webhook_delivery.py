@@ -288,3 +288,19 @@ async def test_retries_stop_at_the_callers_deadline(nc: NATS, hook: LocalWebhook
         reply = await send(nc, request)
     assert failed_with(reply, ToolErrorCode.TIMEOUT)
     assert 1 <= len(hook.received) <= 2  # 3 attempts of 0.3 s (read timeout) allowed: 0.5 s left room for 2 at most
+
+
+async def test_a_call_in_flight_when_the_runner_stops_is_still_answered(
+    nc: NATS, hook: LocalWebhook, runner: Runner
+) -> None:
+    """Stopping a replica takes no new calls but still answers the call it had already sent to the webhook."""
+    hook.answer_with(delayed(json_answer(BOOKED, status=201), 0.15))
+    async with runner():
+        pending = asyncio.create_task(send(nc, booking()))
+        for _ in range(1000):
+            if hook.received:
+                break
+            await asyncio.sleep(0.01)
+    reply = await pending
+    assert len(hook.received) == 1
+    assert reply.ok and reply.result is not None and reply.result.tool is ToolName.BOOK_APPOINTMENT
