@@ -1,8 +1,10 @@
-"""The emergency detector measured on a blind set (tests/data/emergency_blind2.tsv) another writer produced.
+"""The emergency detector measured on blind sets (tests/data/emergency_blind2.tsv, emergency_blind3.tsv) other
+writers produced.
 
-Nobody working on the rules read this set: it was measured once, blind, after the rules were finished, and only its
-aggregate figures were looked at. The floors below are that single measurement rounded to two decimals (see
-MIN_RECALL), so this test is a regression guard; a failure prints counts and misses per category, never the sentences.
+Nobody working on the rules or the learned layer read these sets: each was measured once, blind, after the work was
+finished, and only its aggregate figures were looked at. The floors below are those measurements rounded to two
+decimals (see MIN_RECALL), so this test is a regression guard; a failure prints counts and misses per category, never
+the sentences.
 """
 
 from collections import Counter
@@ -11,27 +13,36 @@ from pathlib import Path
 from voice_worker.emergency import detect
 
 BLIND = Path(__file__).parents[1] / "data" / "emergency_blind2.tsv"
+BLIND3 = Path(__file__).parents[1] / "data" / "emergency_blind3.tsv"
 # The set was measured once, blind, on 2026-11-24 after the rules were finished (commit 4bf16f1): recall 0.945
 # (156/165), false alarms 0.025 (3/120), missed by category: poisoning_overdose 3, suicidal 3, heavy_bleeding 1,
 # seizure 1, child_distress 1. Recall is still below the issue's bar of 0.99; the floor records the truth, not the
 # bar. Recall is rounded down to two decimals; the false-alarm ceiling is rounded up (0.025 -> 0.03) so the guard
 # holds the measured figure itself.
-MIN_RECALL = 0.94
+# With the learned layer ORed in (voice_worker.emergency_model, commit 01011db) it was measured once more, still blind:
+# recall 0.976 (161/165, 5 caught by the model alone), false alarms 0.025 (3/120, none from the model), missed by
+# category: poisoning_overdose 2, suicidal 2. The recall floor moves up to that figure, rounded down.
+MIN_RECALL = 0.97
 MAX_FALSE_ALARMS = 0.03
+# The third set was measured once, blind, on 2026-11-24 with the rules and the learned layer (commit 01011db): recall
+# 0.977 (172/176, 6 caught by the model alone), false alarms 0.067 (8/120, all from the rules, none from the model),
+# missed by category: child_distress 2, stroke 1, suicidal 1. Recall rounded down, false alarms rounded up.
+MIN_RECALL_3 = 0.97
+MAX_FALSE_ALARMS_3 = 0.07
 
 
-def _rows() -> list[tuple[str, str, str]]:
+def _rows(path: Path) -> list[tuple[str, str, str]]:
     rows = []
-    for line in BLIND.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             label, category, text = line.split("\t", 2)
             rows.append((label.strip(), category.strip(), text))
     return rows
 
 
-def measure() -> tuple[float, float, str]:
+def measure(path: Path = BLIND) -> tuple[float, float, str]:
     """Recall, false-alarm rate and a summary made only of counts (the sentences are never part of it)."""
-    rows = _rows()
+    rows = _rows(path)
     emergencies = [(category, text) for label, category, text in rows if label == "E"]
     ordinary = [text for label, _, text in rows if label == "N"]
     missed = Counter(category for category, text in emergencies if detect(text) is None)
@@ -51,3 +62,10 @@ def test_blind_recall_and_false_alarm_rate_stay_at_their_measured_floor() -> Non
     recall, false_alarm_rate, summary = measure()
     assert recall >= MIN_RECALL, summary
     assert false_alarm_rate <= MAX_FALSE_ALARMS, summary
+
+
+def test_third_blind_set_stays_at_its_measured_floor() -> None:
+    """Recall and false alarms on the third blind set are no worse than in its single blind measurement."""
+    recall, false_alarm_rate, summary = measure(BLIND3)
+    assert recall >= MIN_RECALL_3, summary
+    assert false_alarm_rate <= MAX_FALSE_ALARMS_3, summary
