@@ -17,10 +17,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import nats.errors
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Status, StatusCode
 from pydantic import ValidationError
 
-from camille.tracing import extract_context
 from contracts.base import new_message_id
 from contracts.clinic import ClinicProfile
 from contracts.tools import BookingRules, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
@@ -103,9 +102,7 @@ class ToolRunner:
         backend = self.backends[tool].name
         attributes = {"camille.tool": tool.value, "camille.backend": backend}
         self.telemetry.requests.add(1, attributes)
-        with self.telemetry.tracer.start_as_current_span(
-            f"tool {tool.value}", context=extract_context(headers), kind=SpanKind.CONSUMER, attributes=attributes
-        ) as span:
+        with self.telemetry.span(f"tool {tool.value}", headers, attributes) as span:
             try:
                 reply = await self._answer(tool, data)
             except Exception as exc:  # the service must outlive any bug; the type is logged, never the text
