@@ -16,7 +16,7 @@ from enum import StrEnum
 from voice_worker import emergency_model
 from voice_worker import emergency_rules as rules
 
-__all__ = ["EmergencyCategory", "EmergencyMatch", "detect", "normalize"]
+__all__ = ["EmergencyCategory", "EmergencyMatch", "EmergencyWatch", "detect", "normalize"]
 
 
 class EmergencyCategory(StrEnum):
@@ -224,6 +224,9 @@ _BENIGN = {
 # caught an emergency drowned in chatter but cost more in false alarms than they gained in recall in `cv`.
 _WINDOW = 24
 _STRIDE = 12
+# The model needs evidence: on a few words ("Oui,", "mon mari", "Bonjour, je") its bias alone can cross the threshold,
+# and every growing partial transcript starts that short. The rules catch short emergencies.
+MODEL_MIN_WORDS = 5
 
 
 def model_match(norm: str, threshold: float | None = None) -> EmergencyMatch | None:
@@ -246,7 +249,7 @@ def windows(norm: str) -> list[str]:
         if starts[-1] < len(words) - _WINDOW:
             starts.append(len(words) - _WINDOW)
         found.extend(" ".join(words[start : start + _WINDOW]) for start in starts)
-    return found
+    return [window for window in found if len(window.split()) >= MODEL_MIN_WORDS]
 
 
 def model_cancelled(window: str, category: EmergencyCategory) -> bool:
@@ -329,3 +332,26 @@ def _past(rule: rules.Rule, sentence: str, before: str, after: str) -> bool:
         return False
     between = after[: later.start()]
     return len(between.split()) <= _AFTER_WORDS and not _PRESENT.search(between) and not _CLAUSE_START.search(between)
+
+
+class EmergencyWatch:
+    """When to act on what the caller is saying: a final transcript's hit at once; a partial one once it has held.
+
+    Partial transcripts grow word by word, and a marker that cancels a hit often comes after it ("j'ai fait un AVC
+    ... l'année dernière"). So a hit in a partial transcript acts only after it has held for `confirm_words` more
+    words, and otherwise waits for the final transcript, which realtime transcription delivers moments later.
+    """
+
+    def __init__(self, confirm_words: int = 8) -> None:
+        self._confirm_words = confirm_words
+        self._held_since: int | None = None
+
+    def observe(self, text: str, *, final: bool) -> EmergencyMatch | None:
+        match = detect(text)
+        words = len(text.split())
+        if match is None or final:
+            self._held_since = None
+            return match
+        if self._held_since is None or words < self._held_since:
+            self._held_since = words
+        return match if words - self._held_since >= self._confirm_words else None

@@ -61,6 +61,7 @@ class CallSupervisor:
         self._agent_state = "initializing"
         self.end_reason: CallEndReason | None = None
         self._fatal_seen = False
+        self._emergency_watch = emergency.EmergencyWatch()
         self.ended = asyncio.Event()
 
     # --- wiring ---------------------------------------------------------------------------------------------
@@ -108,7 +109,8 @@ class CallSupervisor:
             self.ctx.audit.emit(
                 TranscriptSegment(speaker=Speaker.USER, text=PHI(ev.transcript), language=ev.language or None)
             )
-        if not self.ctx.emergency_raised and (match := emergency.detect(ev.transcript)) is not None:
+        match = self._emergency_watch.observe(ev.transcript, final=ev.is_final)
+        if match is not None and not self.ctx.emergency_raised:
             self.raise_emergency(match.category.value, EmergencySource.DETECTOR, match.rule, ev.transcript)
 
     def _on_item_added(self, ev: ConversationItemAddedEvent) -> None:

@@ -47,7 +47,7 @@ def test_committed_model_meets_the_bar_on_its_training_lines() -> None:
     ("current", "guarded"),
     [
         ("il a avalé toute la boîte de somnifères", "il y a deux ans il a avalé toute la boîte de somnifères"),
-        ("il fait des convulsions", "il n'a pas de convulsions"),
+        ("il fait des convulsions depuis tout à l'heure", "il n'a pas de convulsions depuis tout à l'heure"),
         ("elle a pris trop de médicaments", "que faire si elle prend trop de médicaments"),
         ("j'ai envie d'en finir", "l'an dernier j'avais envie d'en finir"),
         ("ma femme enceinte saigne beaucoup", "c'est pour le suivi de grossesse de ma femme enceinte"),
@@ -61,9 +61,10 @@ def test_guards_cancel_model_hits(current: str, guarded: str) -> None:
 
 
 def test_windows_cut_a_run_on_transcript_and_keep_sentences_whole() -> None:
-    """Sentences stay whole, and a 50-word run-on is cut into overlapping 24-word windows that reach its end."""
+    """Sentences stay whole, too short ones are left to the rules, and a 50-word run-on is cut into overlapping
+    24-word windows that reach its end."""
     run_on = " ".join(f"w{i}" for i in range(50))
-    assert windows("il tombe . il bouge plus") == ["il tombe", "il bouge plus"]
+    assert windows("il tombe . il ne bouge plus du tout") == ["il ne bouge plus du tout"]
     assert [len(w.split()) for w in windows(run_on)] == [24, 24, 24, 24]
     assert windows(run_on)[-1].endswith("w49")
 
@@ -80,3 +81,9 @@ def test_detect_returns_a_model_hit_when_no_rule_fires() -> None:
 def test_model_file_stays_small() -> None:
     """The committed weights stay under 2 MB."""
     assert em.WEIGHTS.stat().st_size < 2_000_000
+
+
+@pytest.mark.parametrize("prefix", ["Oui,", "Allô", "Bonjour, je", "mon mari", "c'est pour ma fille"])
+def test_the_model_says_nothing_about_a_few_words(prefix: str) -> None:
+    """Short partial transcripts carry too little evidence for the model, whatever its bias says."""
+    assert detect(prefix) is None

@@ -7,9 +7,9 @@ import itertools
 
 from camille.clinic import load_clinic
 from camille.loadtest import free_slots, summarise, with_slot
-from camille.stats import percentile
 from camille.settings import SHIPPED_CLINIC_FILE
 from camille.simulator import load_scenario
+from camille.stats import percentile
 
 
 def test_free_slots_are_distinct_and_inside_opening_hours() -> None:

@@ -98,12 +98,14 @@ def build(
 
 
 async def test_emergency_in_a_partial_transcript_interrupts_and_hangs_up() -> None:
-    """A partial transcript with an emergency plays the emergency phrase over everything, once, then hangs up."""
+    """An emergency first heard in a partial transcript is confirmed by the final one, then plays the emergency
+    phrase over everything, once, and hangs up."""
     supervisor, player, control, transport = build()
     supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="mon mari a une douleur", is_final=False))
     supervisor._on_user_transcript(
         UserInputTranscribedEvent(transcript="mon mari a une douleur dans la poitrine et", is_final=False)
     )
+    assert player.calls == []  # a history told after the event ("... il y a deux ans") could still cancel it
     supervisor._on_user_transcript(
         UserInputTranscribedEvent(transcript="mon mari a une douleur dans la poitrine et il transpire", is_final=True)
     )
@@ -111,8 +113,8 @@ async def test_emergency_in_a_partial_transcript_interrupts_and_hangs_up() -> No
     assert player.calls == [(PhraseKey.EMERGENCY, True)]
     assert control.actions == ["hang_up"]
     kinds = [e.kind for e in transport.events]
-    assert kinds == ["emergency_detected", "transcript_segment", "call_ended"]
-    emergency = transport.events[0].payload
+    assert kinds == ["transcript_segment", "emergency_detected", "call_ended"]
+    emergency = transport.events[1].payload
     assert emergency.category == "chest_pain" and emergency.action == "hangup"  # type: ignore[union-attr]
     assert transport.events[-1].payload.reason == CallEndReason.EMERGENCY_HANGUP  # type: ignore[union-attr]
     assert [(a.kind, a.category) for a in transport.alerts] == [(AlertKind.EMERGENCY, "chest_pain")]
@@ -124,7 +126,7 @@ async def test_emergency_transfer_replays_an_interrupted_phrase() -> None:
         update={"emergency": EmergencyPolicy(action="transfer", transfer_to="tel:+41445550000")}
     )
     supervisor, player, control, transport = build(clinic, cut=1)
-    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="il ne respire plus", is_final=False))
+    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="il ne respire plus", is_final=True))
     await asyncio.wait_for(supervisor.ended.wait(), 5)
     assert player.calls == [(PhraseKey.EMERGENCY, True), (PhraseKey.EMERGENCY, True)]
     assert control.actions == ["transfer:tel:+41445550000"]
