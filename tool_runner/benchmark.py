@@ -277,6 +277,8 @@ async def run(delay_s: float, calls: int, replicas: int = 2) -> dict[str, Any]:
         direct99 = figures[f"direct_{chosen}_overhead_at_{level}_p99_ms"] + delay_ms
         tools99 = figures[f"tools_{chosen}_overhead_at_{level}_p99_ms"] + delay_ms
         figures[f"round_trip_ratio_p99_at_{level}"] = round(tools99 / direct99, 3) if direct99 > 0 else None
-    figures["overhead_p99_ms_at_50_from_start"] = figures[f"tools_{chosen}_overhead_at_50_from_start_p99_ms"]
+    # The key counts every call, the start-up burst included; the steady state is reported beside it.
+    figures["overhead_p99_ms_at_50_steady"] = figures["overhead_p99_ms_at_50"]
+    figures["overhead_p99_ms_at_50"] = figures[f"tools_{chosen}_overhead_at_50_from_start_p99_ms"]
     figures["target_overhead_p99_ms_at_50"] = 10.0
     return figures
