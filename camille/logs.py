@@ -27,3 +27,26 @@ def configure(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+
+
+class DropPiiExtras(logging.Filter):
+    """Removes LiveKit's `lk.pii.*` record attributes (caller transcripts, tool payloads) before any handler sees them.
+
+    LiveKit strips them from its OpenTelemetry export but not from plain log records, and `dev` mode logs at DEBUG.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key in [key for key in vars(record) if key.startswith("lk.pii.")]:
+            delattr(record, key)
+        return True
+
+
+LIVEKIT_LOGGERS = ("livekit.agents", "livekit.plugins.openai")
+
+
+def drop_livekit_pii() -> None:
+    """Install DropPiiExtras on LiveKit's loggers (logger filters run for every record they create), once."""
+    for name in LIVEKIT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, DropPiiExtras) for f in logger.filters):
+            logger.addFilter(DropPiiExtras())

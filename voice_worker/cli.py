@@ -22,9 +22,11 @@ def voice_worker(
     """Hand the arguments to LiveKit's worker CLI (`dev`, `start`, `console`, `connect`, `download-files`)."""
     from livekit.agents import cli
 
+    from camille.logs import drop_livekit_pii
     from voice_worker.settings import VoiceWorkerSettings
     from voice_worker.worker import worker_options
 
+    drop_livekit_pii()
     sys.argv = ["camille voice-worker", *(args or [])]
     cli.run_app(worker_options(VoiceWorkerSettings()))
 

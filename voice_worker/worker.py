@@ -17,6 +17,7 @@ from nats.aio.client import Client as NATS
 
 from camille.bus import connect
 from camille.clinic import load_clinic
+from camille.logs import drop_livekit_pii
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
 from voice_worker.audit import NatsAuditTransport
@@ -158,6 +159,7 @@ class JoinHandler:
 
 def prewarm(proc: JobProcess) -> None:
     """Once per worker process: refuse to start on a bad configuration or a missing phrase."""
+    drop_livekit_pii()  # job processes configure their own logging: the filter goes in each
     settings = VoiceWorkerSettings()
     configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)

@@ -1,0 +1,42 @@
+"""Logging safety nets: LiveKit's PII-marked extras and phone-like digit runs never reach a handler."""
+
+from __future__ import annotations
+
+import logging
+
+from camille.logs import MaskDigitRuns, drop_livekit_pii
+
+
+class Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def test_livekit_pii_extras_are_dropped_before_handlers() -> None:
+    """A transcript LiveKit logs under `lk.pii.user_transcript` is gone from the record a handler receives."""
+    drop_livekit_pii()
+    drop_livekit_pii()  # installing twice adds one filter
+    logger = logging.getLogger("livekit.agents")
+    assert sum(type(f).__name__ == "DropPiiExtras" for f in logger.filters) == 1
+    collect = Collect()
+    logger.addHandler(collect)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.debug("received user transcript", extra={"lk.pii.user_transcript": "Jeanne Canari", "language": "fr"})
+    finally:
+        logger.removeHandler(collect)
+    [record] = collect.records
+    assert not hasattr(record, "lk.pii.user_transcript") and record.language == "fr"  # type: ignore[attr-defined]
+
+
+def test_phone_like_digit_runs_are_masked() -> None:
+    """A phone number that slipped into a message is masked; short numbers (ports, counts) are kept."""
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "call %s from 079 123 45 67 on port %d", ("c1", 8765), None
+    )
+    MaskDigitRuns().filter(record)
+    assert record.getMessage() == "call c1 from *** on port 8765"
