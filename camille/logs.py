@@ -8,13 +8,22 @@ from __future__ import annotations
 import logging
 import re
 
-_DIGIT_RUN = re.compile(r"\+?\d[\d .-]{7,}\d")
+_DIGIT_RUN = re.compile(r"\+?\d[\d .-]{6,}\d")
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+PHONE_DIGITS = 9  # Swiss and French numbers have 9 digits after the trunk 0 or the country code
+
+
+def _mask(match: re.Match[str]) -> str:
+    run = match.group()
+    if _IPV4.fullmatch(run) or sum(c.isdigit() for c in run) < PHONE_DIGITS:
+        return run  # an address, a date, a port or a count: not a phone number
+    return "***"
 
 
 class MaskDigitRuns(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        masked = _DIGIT_RUN.sub("***", message)
+        masked = _DIGIT_RUN.sub(_mask, message)
         if masked != message:
             record.msg, record.args = masked, None
         return True

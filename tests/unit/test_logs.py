@@ -40,3 +40,17 @@ def test_phone_like_digit_runs_are_masked() -> None:
     )
     MaskDigitRuns().filter(record)
     assert record.getMessage() == "call c1 from *** on port 8765"
+
+
+def test_phone_formats_are_masked_but_addresses_and_dates_are_not() -> None:
+    """Swiss and French numbers in every usual form are masked; an IP address or a date is left readable."""
+
+    def masked(message: str) -> str:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, message, None, None)
+        MaskDigitRuns().filter(record)
+        return record.getMessage()
+
+    for phone in ("+41 79 123 45 67", "0791234567", "06.12.34.56.78", "+33612345678", "044-555-01-23"):
+        assert masked(f"from {phone} ok") == "from *** ok"
+    assert masked("ready on http://127.0.0.1:8765") == "ready on http://127.0.0.1:8765"
+    assert masked("slot 2026-11-24 at 09:00") == "slot 2026-11-24 at 09:00"
