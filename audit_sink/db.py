@@ -9,6 +9,7 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,7 +58,8 @@ class Database:
             # Owner-only from the start; SQLite gives the -wal and -shm files the same mode.
             os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
             self._sqlite = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "secure_delete=ON", "busy_timeout=30000"):
+            _enter_wal(self._sqlite)
+            for pragma in ("synchronous=FULL", "secure_delete=ON", "busy_timeout=30000"):
                 self._sqlite.execute(f"PRAGMA {pragma}")
         else:
             raise ValueError("audit database URL must start with sqlite:/// or postgresql://")
@@ -165,3 +167,16 @@ def _statements(script: str) -> Iterator[str]:
     for statement in "\n".join(lines).split(";"):
         if statement.strip():
             yield statement.strip()
+
+
+def _enter_wal(connection: sqlite3.Connection, attempts: int = 100, pause_s: float = 0.05) -> None:
+    """Switch to WAL. On a fresh file, replicas opening together race for the exclusive lock this takes, and SQLite
+    answers the loser "database is locked" at once instead of waiting on the busy timeout: so try again, briefly."""
+    for attempt in range(attempts):
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause_s)
