@@ -60,6 +60,9 @@ async def timed(
 ) -> list[float]:
     """Latencies (ms) of every one of `total` calls made by `concurrency` callers in a closed loop.
 
+    The clock starts when `call()` has returned its awaitable: what `call` does before its first `await` (building
+    the request, as the voice worker does before it sends one) is not the round trip and is not timed.
+
     With `spread_s`, caller i starts at i * spread_s / concurrency: callers arrive independently, as phone calls do,
     and keep `concurrency` calls in flight from then on. Without it they all start at the same instant, and the
     first waves reach the webhook as one burst (what a synchronized test harness makes; the direct HTTP baseline
@@ -71,8 +74,9 @@ async def timed(
     async def caller(index: int) -> None:
         await asyncio.sleep(index * spread_s / concurrency)
         for _ in range(per_caller):
+            pending = call()
             started = time.perf_counter()
-            await call()
+            await pending
             samples.append((time.perf_counter() - started) * 1000)
 
     await asyncio.gather(*(caller(i) for i in range(concurrency)))
@@ -201,16 +205,20 @@ async def through_tool_runner(
         try:
             await until_answering(nc, tool_subject("check_availability"))
 
-            async def call() -> None:
-                now = dt.datetime.now(dt.UTC)
+            subject = tool_subject("check_availability")
+
+            def call() -> Awaitable[None]:
                 request = tool_request(
                     {"tool": "check_availability", "date": "2030-01-07"},
-                    now=now,
+                    now=dt.datetime.now(dt.UTC),
                     call_id="bench",
                     tool_call_id=uuid.uuid4().hex,
                     timeout_s=10,
                 )
-                msg = await nc.request(tool_subject(request.tool), request.model_dump_json().encode(), timeout=10)
+                return send(request.model_dump_json().encode())
+
+            async def send(body: bytes) -> None:
+                msg = await nc.request(subject, body, timeout=10)
                 if not ToolReply.model_validate_json(msg.data).ok:
                     raise RuntimeError("benchmark call failed")
 
