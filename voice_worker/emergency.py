@@ -191,11 +191,45 @@ _AFTER_WORDS = 4  # how far after a match a past marker still dates it ("j'ai fa
 def detect(text: str) -> EmergencyMatch | None:
     """Return the first emergency that `text` describes as happening now, or None.
 
-    The rules speak first; when none fires, the learned model (`voice_worker.emergency_model`) may still name one,
-    as `EmergencyMatch(category, rule="model")`, if the shared guards do not cancel its sentence.
+    The rules speak first, unless the learned model (`voice_worker.emergency_model`), reading the same sentences,
+    is all but certain that nothing urgent is said (below `VETO`: a past or handled episode, a figure of speech).
+    When no rule fires, the model may still name one, as `EmergencyMatch(category, rule="model")`.
     """
-    norm = normalize(text)
-    return rule_match(norm) or model_match(norm)
+    return assess(normalize(text), emergency_model.load()).decide()
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What the rules and the model say about one normalized transcript, before any threshold."""
+
+    rule: EmergencyMatch | None
+    # The model's highest emergency probability over the windows (None: no window long enough to read), and the
+    # highest over the windows no guard cancels, with its category.
+    model_max: float | None
+    guarded_max: float
+    guarded_category: EmergencyCategory | None
+
+    def decide(
+        self, threshold: float = emergency_model.THRESHOLD, veto: float = emergency_model.VETO
+    ) -> EmergencyMatch | None:
+        if self.rule is not None:
+            vetoed = self.model_max is not None and self.model_max < veto
+            return None if vetoed else self.rule
+        if self.guarded_category is not None and self.guarded_max > threshold:
+            return EmergencyMatch(self.guarded_category, MODEL_RULE)
+        return None
+
+
+def assess(norm: str, model: emergency_model.Model) -> Assessment:
+    """Run the rules and score every window of `norm` with `model`."""
+    model_max: float | None = None
+    guarded_max, guarded_category = 0.0, None
+    for window in windows(norm):
+        prediction = model.predict(window)
+        model_max = max(model_max or 0.0, prediction.probability)
+        if prediction.probability > guarded_max and not model_cancelled(window):
+            guarded_max, guarded_category = prediction.probability, EmergencyCategory(prediction.category)
+    return Assessment(rule_match(norm), model_max, guarded_max, guarded_category)
 
 
 def rule_match(norm: str) -> EmergencyMatch | None:
@@ -212,16 +246,17 @@ MODEL_RULE = "model"
 # A model hit has no span, so the guards read its whole window as the text before an imagined match at its end:
 # a state (an earlier "il y a deux ans ... et là" does not date it) that follow-up words can cancel.
 _MODEL_GUARD_RULE = rules.Rule(MODEL_RULE, "", state=True)
-# Only nominal denials ("pas de douleur", "aucune gêne") and softeners cancel a model hit: a verbal negation is
-# often the emergency itself ("il respire plus", "elle se réveille pas"), and the model has learned the others.
-_DENIAL = re.compile(r"\b(?:pas (?:de|d)|aucune?)\b")
-# A model hit is cancelled by the benign contexts ("comme prescrit", "je meurs de faim") of any rule of its category.
-_BENIGN = {
-    category: re.compile("|".join(f"(?:{r.rule.unless})" for r in _RULES if r.category is category and r.unless))
-    for category in EmergencyCategory
-}
+# "J'ai mal au cœur" is how French says nausea; a chest pain is said otherwise, and the rules know those words.
+_NAUSEA = re.compile(r"\bmal au coeur\b")
+# A symptom denied by name ("pas de douleur", "aucune fièvre", "il ne saigne plus"); "aucun son", "pas d'air" and
+# "arrête pas de saigner" are the emergency itself and stay.
+_SYMPTOM_DENIED = re.compile(
+    r"\b(?:(?:pas|plus|aucune?|sans|ni) (?:de |d |du |des )?(?:douleurs?|gene|symptomes?|fievre|saignements?|sang"
+    r"|convulsions?|crises?|malaises?|problemes?|soucis?)|ne (?:s |se |m |me )?(?:etouff|saign|convuls|vomi)\w*"
+    r" (?:pas|plus))\b"
+)
 # Words per window the model reads; a run-on transcript is read in overlapping windows. Shorter windows (12 words)
-# caught an emergency drowned in chatter but cost more in false alarms than they gained in recall in `cv`.
+# caught an emergency drowned in chatter but cost more in false alarms than they gained in recall.
 _WINDOW = 24
 _STRIDE = 12
 # The model needs evidence: on a few words ("Oui,", "mon mari", "Bonjour, je") its bias alone can cross the threshold,
@@ -230,18 +265,19 @@ MODEL_MIN_WORDS = 5
 
 
 def model_match(norm: str, threshold: float | None = None) -> EmergencyMatch | None:
-    """The model's category for the first window of `norm` it rates above `threshold` that no guard cancels."""
-    model, limit = emergency_model.load(), emergency_model.THRESHOLD if threshold is None else threshold
-    for window in windows(norm):
-        prediction = model.predict(window)
-        category = EmergencyCategory(prediction.category)
-        if prediction.probability > limit and not model_cancelled(window, category):
-            return EmergencyMatch(category, MODEL_RULE)
+    """The model's category for the best window of `norm` above `threshold` that no guard cancels (no rules)."""
+    limit = emergency_model.THRESHOLD if threshold is None else threshold
+    assessment = assess(norm, emergency_model.load())
+    if assessment.guarded_category is not None and assessment.guarded_max > limit:
+        return EmergencyMatch(assessment.guarded_category, MODEL_RULE)
     return None
 
 
 def windows(norm: str) -> list[str]:
-    """The sentences of `norm`, long ones cut into overlapping windows of `_WINDOW` words."""
+    """The sentences of `norm`, long ones cut into overlapping windows of `_WINDOW` words.
+
+    Sentences are never joined: "Non, ce sera tout. Au revoir." read as one window looks like a farewell note.
+    """
     found: list[str] = []
     for sentence in norm.split(" . "):
         words = sentence.split()
@@ -252,11 +288,20 @@ def windows(norm: str) -> list[str]:
     return [window for window in found if len(window.split()) >= MODEL_MIN_WORDS]
 
 
-def model_cancelled(window: str, category: EmergencyCategory) -> bool:
-    """Whether a denial, a softener, a benign context, a hypothesis, a past date or a follow-up cancels a model hit."""
-    if _DENIAL.search(window) or _SOFTENER.search(window) or _BENIGN[category].search(window):
-        return True
-    return _imagined(window, "") or _past(_MODEL_GUARD_RULE, window, window, "")
+def model_cancelled(window: str) -> bool:
+    """Whether the window imagines the emergency, dates it in the past or a follow-up, denies it, or is nausea.
+
+    The rules' other guards (softeners, negations in general, their benign contexts) are not applied to a
+    model hit: the model has learned those contexts from its hard negatives, and on the held-out sets (see
+    `emergency_model.held_out`) they cancelled more real emergencies than false alarms ("aucun son ne sort", "il
+    réagit à rien", "je parle mal depuis ce matin au réveil").
+    """
+    return bool(
+        _imagined(window, "")
+        or _past(_MODEL_GUARD_RULE, window, window, "")
+        or _SYMPTOM_DENIED.search(window)
+        or _NAUSEA.search(window)
+    )
 
 
 def _cancelled(compiled: _CompiledRule, norm: str, start: int, end: int) -> bool:

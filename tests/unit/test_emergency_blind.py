@@ -1,10 +1,9 @@
-"""The emergency detector measured on blind sets (tests/data/emergency_blind2.tsv, emergency_blind3.tsv) other
-writers produced.
+"""The emergency detector measured on blind sets other writers produced (tests/data/emergency_blind*.tsv).
 
-Nobody working on the rules or the learned layer read these sets: each was measured once, blind, after the work was
-finished, and only its aggregate figures were looked at. The floors below are those measurements rounded to two
-decimals (see MIN_RECALL), so this test is a regression guard; a failure prints counts and misses per category, never
-the sentences.
+Nobody working on the rules or the learned layer read a blind set before its single measurement; only aggregate
+figures were looked at. The floors below are those measurements (recall rounded down, false alarms rounded up), so
+these tests are regression guards; a failure prints counts and misses per category, never the sentences. Once
+measured, the second and third sets became training data for the learned layer; the fourth is still unread.
 """
 
 from collections import Counter
@@ -14,6 +13,7 @@ from voice_worker.emergency import detect
 
 BLIND = Path(__file__).parents[1] / "data" / "emergency_blind2.tsv"
 BLIND3 = Path(__file__).parents[1] / "data" / "emergency_blind3.tsv"
+BLIND4 = Path(__file__).parents[1] / "data" / "emergency_blind4.tsv"
 # The set was measured once, blind, on 2026-11-24 after the rules were finished (commit 4bf16f1): recall 0.945
 # (156/165), false alarms 0.025 (3/120), missed by category: poisoning_overdose 3, suicidal 3, heavy_bleeding 1,
 # seizure 1, child_distress 1. Recall is still below the issue's bar of 0.99; the floor records the truth, not the
@@ -29,6 +29,12 @@ MAX_FALSE_ALARMS = 0.03
 # missed by category: child_distress 2, stroke 1, suicidal 1. Recall rounded down, false alarms rounded up.
 MIN_RECALL_3 = 0.97
 MAX_FALSE_ALARMS_3 = 0.07
+# The fourth set (330 emergencies, 200 ordinary lines) was measured once, blind, on 2026-11-24 with the model retrained
+# on six more independently written sets, threshold 0.8 and the veto (commit after 99763fa): recall 0.994 (328/330,
+# 25 caught by the model alone), false alarms 0.015 (3/200), missed by category: not_breathing 1, suicidal 1. The
+# issue's bar is recall >= 0.99 and false alarms <= 0.10 on unseen sentences.
+MIN_RECALL_4 = 0.99
+MAX_FALSE_ALARMS_4 = 0.02
 
 
 def _rows(path: Path) -> list[tuple[str, str, str]]:
@@ -69,3 +75,10 @@ def test_third_blind_set_stays_at_its_measured_floor() -> None:
     recall, false_alarm_rate, summary = measure(BLIND3)
     assert recall >= MIN_RECALL_3, summary
     assert false_alarm_rate <= MAX_FALSE_ALARMS_3, summary
+
+
+def test_fourth_blind_set_meets_the_bar_at_its_measured_floor() -> None:
+    """Recall >= 0.99 and false alarms <= 0.02 on the fourth blind set, as in its single blind measurement."""
+    recall, false_alarm_rate, summary = measure(BLIND4)
+    assert recall >= MIN_RECALL_4, summary
+    assert false_alarm_rate <= MAX_FALSE_ALARMS_4, summary

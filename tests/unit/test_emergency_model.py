@@ -1,10 +1,21 @@
 """The learned emergency layer: deterministic training, the committed weights, its guards and its place in detect."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from voice_worker import emergency_model as em
-from voice_worker.emergency import EmergencyCategory, detect, model_match, normalize, rule_match, windows
+from voice_worker.emergency import (
+    Assessment,
+    EmergencyCategory,
+    EmergencyMatch,
+    detect,
+    model_match,
+    normalize,
+    rule_match,
+    windows,
+)
 
 C = EmergencyCategory
 # Hand-written, in none of the data sets: a phrasing no rule knows ("vidé la boîte").
@@ -51,11 +62,11 @@ def test_committed_model_meets_the_bar_on_its_training_lines() -> None:
         ("elle a pris trop de médicaments", "que faire si elle prend trop de médicaments"),
         ("j'ai envie d'en finir", "l'an dernier j'avais envie d'en finir"),
         ("ma femme enceinte saigne beaucoup", "c'est pour le suivi de grossesse de ma femme enceinte"),
-        ("il saigne abondamment de la tête", "il saigne un peu de la tête"),
+        ("il saigne abondamment de la tête", "il ne saigne plus de la tête"),
     ],
 )
 def test_guards_cancel_model_hits(current: str, guarded: str) -> None:
-    """Even at threshold 0, a denial, softener, hypothesis, past date or follow-up cancels a model hit."""
+    """Even at threshold 0, a denied symptom, a hypothesis, a past date or a follow-up cancels a model hit."""
     assert model_match(normalize(current), threshold=0.0) is not None
     assert model_match(normalize(guarded), threshold=0.0) is None
 
@@ -67,6 +78,12 @@ def test_windows_cut_a_run_on_transcript_and_keep_sentences_whole() -> None:
     assert windows("il tombe . il ne bouge plus du tout") == ["il ne bouge plus du tout"]
     assert [len(w.split()) for w in windows(run_on)] == [24, 24, 24, 24]
     assert windows(run_on)[-1].endswith("w49")
+
+
+def test_sentences_are_never_joined() -> None:
+    """Short sentences stay apart: "Non, ce sera tout. Au revoir." is two polite turns, not one farewell."""
+    assert windows(normalize("Non, ce sera tout. Au revoir.")) == []
+    assert windows(normalize("j'ai... mal... là... au milieu... ça serre")) == []
 
 
 def test_detect_returns_a_model_hit_when_no_rule_fires() -> None:
@@ -87,3 +104,22 @@ def test_model_file_stays_small() -> None:
 def test_the_model_says_nothing_about_a_few_words(prefix: str) -> None:
     """Short partial transcripts carry too little evidence for the model, whatever its bias says."""
     assert detect(prefix) is None
+
+
+def test_the_model_vetoes_a_rule_hit_only_when_it_has_read_enough_and_is_all_but_sure() -> None:
+    """Below VETO the model cancels a rule hit; with no window long enough to read, or any doubt, the rule stands."""
+    rule = EmergencyMatch(C.UNCONSCIOUS, "collapse")
+    sure = Assessment(rule=rule, model_max=em.VETO / 2, guarded_max=0.0, guarded_category=None)
+    assert sure.decide() is None
+    assert replace(sure, model_max=None).decide() == rule
+    assert replace(sure, model_max=em.VETO * 2).decide() == rule
+
+
+def test_a_handled_episode_the_rules_would_raise_is_vetoed() -> None:
+    """A training line the rules fire on, about an overdose already treated in hospital, raises nothing."""
+    text = (
+        "Mon frère a fait une overdose ce week-end, il est sorti de l'hôpital hier et on nous a dit de voir le "
+        "médecin traitant cette semaine."
+    )
+    assert rule_match(normalize(text)) is not None
+    assert detect(text) is None
