@@ -222,6 +222,11 @@ class Assessment:
 
 def assess(norm: str, model: emergency_model.Model) -> Assessment:
     """Run the rules and score every window of `norm` with `model`."""
+    return Assessment(rule_match(norm), *_scores(norm, model))
+
+
+def _scores(norm: str, model: emergency_model.Model) -> tuple[float | None, float, EmergencyCategory | None]:
+    """The model's fields of an `Assessment`: its highest score, and its highest that no guard cancels."""
     model_max: float | None = None
     guarded_max, guarded_category = 0.0, None
     for window in windows(norm):
@@ -229,7 +234,7 @@ def assess(norm: str, model: emergency_model.Model) -> Assessment:
         model_max = max(model_max or 0.0, prediction.probability)
         if prediction.probability > guarded_max and not model_cancelled(window):
             guarded_max, guarded_category = prediction.probability, EmergencyCategory(prediction.category)
-    return Assessment(rule_match(norm), model_max, guarded_max, guarded_category)
+    return model_max, guarded_max, guarded_category
 
 
 def rule_match(norm: str) -> EmergencyMatch | None:
@@ -267,10 +272,7 @@ MODEL_MIN_WORDS = 5
 def model_match(norm: str, threshold: float | None = None) -> EmergencyMatch | None:
     """The model's category for the best window of `norm` above `threshold` that no guard cancels (no rules)."""
     limit = emergency_model.THRESHOLD if threshold is None else threshold
-    assessment = assess(norm, emergency_model.load())
-    if assessment.guarded_category is not None and assessment.guarded_max > limit:
-        return EmergencyMatch(assessment.guarded_category, MODEL_RULE)
-    return None
+    return Assessment(None, *_scores(norm, emergency_model.load())).decide(limit)
 
 
 def windows(norm: str) -> list[str]:

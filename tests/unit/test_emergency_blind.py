@@ -30,9 +30,9 @@ MAX_FALSE_ALARMS = 0.03
 MIN_RECALL_3 = 0.97
 MAX_FALSE_ALARMS_3 = 0.07
 # The fourth set (330 emergencies, 200 ordinary lines) was measured once, blind, on 2026-11-24 with the model retrained
-# on six more independently written sets, threshold 0.8 and the veto (commit after 99763fa): recall 0.994 (328/330,
-# 25 caught by the model alone), false alarms 0.015 (3/200), missed by category: not_breathing 1, suicidal 1. The
-# issue's bar is recall >= 0.99 and false alarms <= 0.10 on unseen sentences.
+# on seven more independently written sets and the two earlier blind sets, threshold 0.8 and the veto (commit
+# 2464f43): recall 0.994 (328/330, 25 caught by the model alone), false alarms 0.015 (3/200), missed by category:
+# not_breathing 1, suicidal 1. The bar is recall >= 0.99 and false alarms <= 0.10 on unseen sentences.
 MIN_RECALL_4 = 0.99
 MAX_FALSE_ALARMS_4 = 0.02
 
