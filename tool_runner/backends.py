@@ -141,7 +141,7 @@ class WebhookBackend:
     async def call(self, tool: ToolName, arguments: Contract, key: str, remaining_s: Callable[[], float]) -> Outcome:
         body = self.encode_body(arguments)
         policy = self.config.retry
-        outcome = Outcome.failed(ToolErrorCode.DEADLINE_EXCEEDED, "no time left to call the backend")
+        outcome: Outcome | None = None
         for attempt in range(1, policy.max_attempts + 1):
             budget = remaining_s()
             if budget <= 0:
@@ -161,6 +161,8 @@ class WebhookBackend:
             if remaining_s() - delay < MIN_USEFUL_ATTEMPT_S:
                 break
             await asyncio.sleep(delay)
+        if outcome is None:  # built only when needed: the success path runs on every call
+            return Outcome.failed(ToolErrorCode.DEADLINE_EXCEEDED, "no time left to call the backend")
         return outcome
 
     def _record(self, outcome: Outcome, *, capped: bool) -> None:

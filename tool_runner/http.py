@@ -52,6 +52,7 @@ class AiohttpPoster:
     def __init__(self, max_connections: int = 100) -> None:
         self._max_connections = max_connections
         self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}  # one per backend: built once, not per call
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:  # created in the running loop, on first use
@@ -62,13 +63,20 @@ class AiohttpPoster:
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], timeouts: Timeouts, max_bytes: int
     ) -> HttpAnswer:
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=timeouts.connect_s, sock_connect=timeouts.connect_s, sock_read=timeouts.read_s
-        )
+        timeout = self._timeouts.get(timeouts)
+        if timeout is None:
+            timeout = self._timeouts[timeouts] = aiohttp.ClientTimeout(
+                total=None, connect=timeouts.connect_s, sock_connect=timeouts.connect_s, sock_read=timeouts.read_s
+            )
         try:
             async with self._client().post(
-                url, data=body, headers=dict(headers), timeout=timeout, allow_redirects=False
+                url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
+                length = response.content_length
+                if length is not None:  # announced: refused at once when too large, else read in one piece
+                    if length > max_bytes:
+                        raise AnswerTooLarge
+                    return HttpAnswer(response.status, response.headers, await response.read())
                 data = bytearray()
                 async for chunk in response.content.iter_chunked(CHUNK):
                     data += chunk

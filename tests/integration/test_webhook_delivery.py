@@ -39,6 +39,7 @@ BOOKED = {
     "start": "2026-12-07T09:00:00+01:00",
     "duration_minutes": 20,
 }
+OVERSIZED = ToolRunnerSettings.model_fields["webhook_max_response_bytes"].default + 1
 ROUTING = """
 backends:
   clinic:
@@ -180,6 +181,38 @@ async def test_webhook_failures_become_typed_errors_never_success(
     assert reply.error is not None and reply.error.retryable == (
         code in {ToolErrorCode.BACKEND_UNAVAILABLE, ToolErrorCode.RATE_LIMITED, ToolErrorCode.TIMEOUT}
     )
+
+
+async def _chunked_oversized(request: web.Request) -> web.StreamResponse:
+    """A 200 whose size is not announced (chunked): the runner stops reading once it passes the limit."""
+    response = web.StreamResponse(status=200, headers={"content-type": "application/json"})
+    response.enable_chunked_encoding()
+    await response.prepare(request)
+    with contextlib.suppress(ConnectionError):  # the runner may hang up before the last chunk
+        await response.write(json.dumps(BOOKED)[:-1].encode() + b', "padding": "')
+        for _ in range(OVERSIZED // 65536 + 1):
+            await response.write(b"x" * 65536)
+        await response.write(b'"}')
+        await response.write_eof()
+    return response
+
+
+@pytest.mark.parametrize(
+    "responder",
+    [json_answer({**BOOKED, "padding": "x" * OVERSIZED}), lambda r, b: _chunked_oversized(r)],
+    ids=["content-length", "chunked"],
+)
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_an_answer_over_the_size_limit_is_an_error(
+    nc: NATS, hook: LocalWebhook, runner: Runner, responder: Any, transport: Transport
+) -> None:
+    """A 200 larger than the limit is a backend error (not retried), whether its size is announced or not."""
+    hook.answer_with(responder)
+    async with runner(transport=transport):
+        reply = await send(nc, booking())
+    assert failed_with(reply, ToolErrorCode.BACKEND_ERROR) and reply.error is not None
+    assert "too large" in reply.error.message
+    assert len(hook.received) == 1
 
 
 async def _html() -> web.StreamResponse:
