@@ -40,6 +40,7 @@ ANSWER = {
 }
 DEPLOYED_REPLICAS = 2  # tool runners in compose.yaml and k8s/tool-runner.yaml (a test keeps them equal)
 TARGET_P99_MS = 10.0
+DEFAULT_TRANSPORT: Transport = ToolRunnerSettings.model_fields["http_transport"].default
 ROUTING = """
 backends:
   bench:
@@ -254,9 +255,8 @@ async def run(delay_s: float, calls: int, replicas: int = DEPLOYED_REPLICAS) -> 
                 figures |= await direct_http(url, transport, delay_ms, calls)
                 figures |= await through_tool_runner(server.url, url, Path(tmp), transport, delay_ms, calls)
             if replicas > 1:  # as deployed: the queue group spreads the calls over the replicas (and the cores)
-                default: Transport = ToolRunnerSettings.model_fields["http_transport"].default
                 figures |= await through_tool_runner(
-                    server.url, url, Path(tmp), default, delay_ms, calls, replicas=replicas
+                    server.url, url, Path(tmp), DEFAULT_TRANSPORT, delay_ms, calls, replicas=replicas
                 )
     finally:
         hook.terminate()
@@ -271,19 +271,18 @@ def headline(figures: dict[str, Any], delay_ms: float, replicas: int) -> dict[st
     overhead is reported for the transport the settings use by default, run as deployed: `replicas` tool runners
     sharing the queue group (compose.yaml and k8s run DEPLOYED_REPLICAS). One replica's figures stay beside them.
     """
-    default: Transport = ToolRunnerSettings.model_fields["http_transport"].default
-    chosen = label(default)
+    chosen = label(DEFAULT_TRANSPORT)
     measured = f"tools_{chosen}" + (f"_{replicas}_replicas" if replicas > 1 else "")
     out: dict[str, Any] = {
         "lower_p99_transport_at_50": min(TRANSPORTS, key=lambda t: figures[f"direct_{label(t)}_overhead_at_50_p99_ms"]),
-        "default_transport": default,
+        "default_transport": DEFAULT_TRANSPORT,
         "replicas": replicas,
     }
     for level in ("1", "50"):
         for q in ("p50", "p99"):
-            out[f"overhead_{q}_ms_at_{level}"] = figures[f"{measured}_overhead_at_{level}_{q}_ms"]
+            overhead = out[f"overhead_{q}_ms_at_{level}"] = figures[f"{measured}_overhead_at_{level}_{q}_ms"]
             direct = figures[f"direct_{chosen}_overhead_at_{level}_{q}_ms"] + delay_ms
-            tools = figures[f"{measured}_overhead_at_{level}_{q}_ms"] + delay_ms
+            tools = overhead + delay_ms
             out[f"round_trip_ratio_{q}_at_{level}"] = round(tools / direct, 3) if direct > 0 else None
     out["overhead_p99_ms_at_50_one_replica"] = figures[f"tools_{chosen}_overhead_at_50_p99_ms"]
     # The key counts every call of callers that arrive spread over one webhook delay; the synchronized start is

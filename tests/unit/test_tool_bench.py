@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tool_runner.benchmark import DEPLOYED_REPLICAS, headline, timed
+from tool_runner.benchmark import DEPLOYED_REPLICAS, headline, label, timed
 from tool_runner.http import TRANSPORTS
 
 
@@ -40,8 +40,8 @@ def _figures(replicas: int) -> dict[str, float]:
     """Detailed figures as `run` collects them: each path's overhead distinct, so a mix-up shows."""
     figures: dict[str, float] = {}
     for index, path in enumerate(
-        [f"direct_{t.replace('-', '_')}" for t in TRANSPORTS]
-        + [f"tools_{t.replace('-', '_')}" for t in TRANSPORTS]
+        [f"direct_{label(t)}" for t in TRANSPORTS]
+        + [f"tools_{label(t)}" for t in TRANSPORTS]
         + [f"tools_aiohttp_{replicas}_replicas"]
     ):
         for shape in ("at_1", "at_50", "at_50_burst"):
