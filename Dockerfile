@@ -2,11 +2,14 @@
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
+# Production packages only: the offline kit (simulator, demo, benchmarks) and the tests stay out of the image.
 COPY contracts contracts
-COPY camille camille
+COPY runtime runtime
 COPY voice_worker voice_worker
 COPY tool_runner tool_runner
 COPY audit_sink audit_sink
+COPY scheduling_api scheduling_api
+COPY camille camille
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim

@@ -12,8 +12,8 @@ from audit_sink.keys import FileKeyProvider, KeyProvider, StaticKeyProvider
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
 from audit_sink.store import AuditStore
-from camille.bus import connect
-from camille.settings import Environment
+from runtime.bus import connect
+from runtime.settings import Environment
 
 log = logging.getLogger(__name__)
 

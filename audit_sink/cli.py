@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import getpass
 import json
-import signal
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,20 +33,19 @@ def serve() -> None:
     """Consume camille.v1.audit.> and store every event encrypted and hash-chained, until SIGTERM."""
     from audit_sink.bootstrap import audit_sink_running
     from audit_sink.settings import AuditSinkSettings
-    from camille.bus import nats_url_or_embedded
-    from camille.logs import configure
+    from runtime.bus import nats_url_or_embedded
+    from runtime.logs import configure
+    from runtime.serve import wait_for_stop_signal
+    from runtime.telemetry import configure_export
 
     settings = AuditSinkSettings()
     configure(settings.log_level)
+    configure_export(settings.otel_exporter_otlp_endpoint, "camille-audit-sink")
 
     async def run(nats_url: str) -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
         async with audit_sink_running(settings, nats_url):
             typer.echo("audit sink: consuming camille.v1.audit.>", err=True)
-            await stop.wait()
+            await wait_for_stop_signal()
 
     with nats_url_or_embedded(settings.nats_url, settings.data_dir) as url:
         asyncio.run(run(url))
@@ -254,7 +252,7 @@ def dead_letters_command(
         raise typer.Exit(2)
 
     async def run(nats_url: str) -> list[dead_letters.DeadLetter]:
-        from camille.bus import connected
+        from runtime.bus import connected
 
         async with connected(nats_url, name="audit-dead-letters") as nc:
             js = nc.jetstream(timeout=10)

@@ -9,8 +9,8 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from audit_sink.store import AuditStore, CallShreddedError, StoredRecord
-from camille.bus import connected
 from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, audit_subject
+from runtime.bus import connected
 
 PUBLISH_TIMEOUT_S = 10
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from camille.settings import CommonSettings
+from runtime.settings import CommonSettings
 
 
 def _given(secret: SecretStr | None) -> bool:

@@ -21,12 +21,12 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from pydantic import ValidationError
 
-from audit_sink.db import TRANSIENT_ERRORS
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.store import AuditStore
 from audit_sink.stream import ensure_stream
 from contracts.audit import AuditEvent
 from contracts.subjects import AUDIT_CONSUMER, AUDIT_DEAD_LETTER, AUDIT_STREAM, AUDIT_WILDCARD, HEADER_MSG_ID
+from runtime.sql import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
 

@@ -12,12 +12,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from audit_sink import crypto
-from audit_sink.db import Database, now_text, utc_text
 from audit_sink.keys import KeyProvider
 from contracts.audit import AuditEvent, CallStarted
+from runtime.sql import Database, now_text, utc_text
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+PG_APPEND_LOCK = 7_400_411  # orders writers across sink replicas: the chain of call heads is appended in one order
 
 _EVENT_COLUMNS = "call_id, seq, message_id, event_id, kind, occurred_at, payload, phi, record_hash, stored_at"
 
@@ -103,7 +107,7 @@ class AuditStore:
     @classmethod
     def open(cls, url: str, keys: KeyProvider) -> AuditStore:
         db = Database(url)
-        db.migrate()
+        db.migrate(MIGRATIONS)
         return cls(db, keys)
 
     def close(self) -> None:
@@ -134,7 +138,7 @@ class AuditStore:
             by_call[event.call_id].setdefault(event.seq, event)
         duplicates = chained = 0
         chain_key = crypto.chain_key(self.keys.index_key())
-        with self.db.transaction():
+        with self.db.transaction(pg_lock=PG_APPEND_LOCK):
             advanced: list[tuple[str, int, bytes]] = []
             for call_id in sorted(by_call):
                 batch = [by_call[call_id][seq] for seq in sorted(by_call[call_id])]
@@ -350,7 +354,7 @@ class AuditStore:
 
     # -- access, erasure, retention, rotation ----------------------------------------------------------------
     def record_access(self, actor: str, action: str, reason: str, call_id: str | None, detail: str = "") -> None:
-        with self.db.transaction():
+        with self.db.transaction(pg_lock=PG_APPEND_LOCK):
             self._insert_access(actor, action, reason, call_id, detail)
 
     def _insert_access(self, actor: str, action: str, reason: str, call_id: str | None, detail: str) -> None:
@@ -380,7 +384,7 @@ class AuditStore:
     def erase(self, call_ids: Sequence[str], actor: str, reason: str) -> list[str]:
         """Crypto-shred calls by destroying their data keys; the chains still verify. Returns the calls erased."""
         erased = []
-        with self.db.transaction():
+        with self.db.transaction(pg_lock=PG_APPEND_LOCK):
             for call_id in call_ids:
                 found = self.db.execute(
                     "SELECT call_id FROM calls WHERE call_id = ? AND shredded_at IS NULL", (call_id,)
@@ -418,7 +422,7 @@ class AuditStore:
             )
             if not rows:
                 return moved
-            with self.db.transaction():
+            with self.db.transaction(pg_lock=PG_APPEND_LOCK):
                 for call_id, key_id, wrapped in rows:
                     data_key = crypto.unwrap_data_key(self.keys.master_key(key_id), key_id, call_id, bytes(wrapped))
                     rewrapped = crypto.wrap_data_key(master, current, call_id, data_key)

@@ -1,17 +1,27 @@
-"""The `camille` command. Each verb is mounted from the package that owns it; heavy imports happen inside verbs.
+"""The `camille` command: each verb is mounted from the package that owns it; heavy imports happen inside verbs.
 
-A verb whose module does not exist yet is still listed, and running it says so and exits non-zero.
+Verbs of the offline kit (demo, simulator, load test, benchmarks) are mounted by name: without the kit they are
+still listed, and running one says to install the dev extra.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from audit_sink.cli import app as audit_app
+from audit_sink.cli import sink_app
+from camille.devkit import mount_dev_verb
+from camille.docs import docs as tool_runner_docs
+from camille.phrases import app as phrases_app
+from camille.up import app as up_app
+from scheduling_api.cli import app as scheduling_api_app
+from tool_runner.cli import app as tool_runner_app
+from voice_worker.cli import app as voice_worker_app
 
 app = typer.Typer(
     name="camille",
@@ -21,55 +31,25 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 contracts_app = typer.Typer(help="The shared contract models.", no_args_is_help=True)
-bench_app = typer.Typer(help="Benchmarks: report ratios and percentiles measured in one run.", no_args_is_help=True)
 app.add_typer(contracts_app, name="contracts")
-
-NOT_BUILT_EXIT = 2
-
-
-def _mount(parent: typer.Typer, name: str, module: str, help_text: str, attr: str = "app") -> None:
-    try:
-        sub = getattr(importlib.import_module(module), attr)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module.startswith(exc.name):
-            raise
-        sub = None
-    except AttributeError:
-        sub = None
-    if sub is not None:
-        parent.add_typer(sub, name=name, help=help_text)
-        return
-
-    @parent.command(
-        name,
-        help=f"{help_text} (not built yet)",
-        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
-    )
-    def _not_built() -> None:
-        typer.echo(f"camille {name}: not built yet in this version.", err=True)
-        raise typer.Exit(NOT_BUILT_EXIT)
-
-
-_mount(app, "up", "camille.up", "Run every service locally on embedded defaults.")
-_mount(app, "demo", "camille.demo", "One scripted call, offline, through the whole system.")
-_mount(app, "tool-runner", "tool_runner.cli", "The tool runner service (webhooks behind NATS).")
-_mount(app, "scheduling-api", "tool_runner.reference.cli", "The reference scheduling backend (HTTP).")
-_mount(app, "audit-sink", "audit_sink.cli", "The audit sink service.", attr="sink_app")
-_mount(app, "audit", "audit_sink.cli", "Read, verify, export, replay and erase audit records.")
-_mount(app, "voice-worker", "voice_worker.cli", "The LiveKit voice worker (dev | start | console).")
-_mount(
-    app,
-    "phrases",
-    "voice_worker.cli",
-    "The clinic's fixed phrases as pre-rendered audio.",
-    attr="phrases_app",
+app.add_typer(up_app, name="up", help="Run every service locally on embedded defaults.")
+tool_runner_app.command("docs")(tool_runner_docs)
+app.add_typer(tool_runner_app, name="tool-runner", help="The tool runner service (webhooks behind NATS).")
+app.add_typer(scheduling_api_app, name="scheduling-api", help="The reference scheduling backend (HTTP).")
+app.add_typer(sink_app, name="audit-sink", help="The audit sink service.")
+app.add_typer(audit_app, name="audit", help="Read, verify, export, replay and erase audit records.")
+app.add_typer(voice_worker_app, name="voice-worker", help="The LiveKit voice worker (dev | start | console).")
+app.add_typer(phrases_app, name="phrases", help="The clinic's fixed phrases as pre-rendered audio.")
+mount_dev_verb(app, "demo", "offline_kit.demo", "One scripted call, offline, through the whole system.", "camille demo")
+mount_dev_verb(
+    app, "simulator", "offline_kit.simulator.cli", "A local OpenAI Realtime protocol server.", "camille simulator"
 )
-_mount(app, "simulator", "camille.simulator.cli", "A local OpenAI Realtime protocol server.")
-_mount(app, "loadtest", "camille.loadtest", "Many scripted calls at once through the whole system.")
-_mount(bench_app, "tools", "tool_runner.bench", "Tool-call overhead through NATS and the tool runner.")
-_mount(bench_app, "audit", "audit_sink.bench", "Audit events per second through stream, sink and store.")
-_mount(bench_app, "voice", "voice_worker.bench", "Greeting latency and response overhead.")
-app.add_typer(bench_app, name="bench")
+mount_dev_verb(
+    app, "loadtest", "offline_kit.loadtest", "Many scripted calls at once through the whole system.", "camille loadtest"
+)
+mount_dev_verb(
+    app, "bench", "offline_kit.bench.cli", "Benchmarks: ratios and percentiles measured in one run.", "camille bench"
+)
 
 
 @contracts_app.command("export")
@@ -88,11 +68,8 @@ def contracts_export(
 @app.command("check-emergency")
 def check_emergency() -> None:
     """Read caller sentences on stdin; print one JSON object per line: text, emergency, category."""
-    try:
-        from voice_worker.emergency import detect  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError:
-        typer.echo("camille check-emergency: not built yet in this version.", err=True)
-        raise typer.Exit(NOT_BUILT_EXIT) from None
+    from voice_worker.emergency import detect
+
     for line in sys.stdin:
         text = line.rstrip("\n")
         match = detect(text)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from audit_sink.bootstrap import AuditSinkHandle, audit_sink_running
 from audit_sink.settings import AuditSinkSettings
+from scheduling_api.server import reference_backend_running
 from tool_runner.bootstrap import tool_runner_running
-from tool_runner.reference.server import reference_backend_running
 from tool_runner.settings import ToolRunnerSettings
 
 

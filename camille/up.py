@@ -22,12 +22,9 @@ app = typer.Typer(help="Run every service locally on embedded defaults.")
 async def _serve(nats_url: str, reference_port: int, voice: bool) -> None:
     from audit_sink.settings import AuditSinkSettings
     from camille.stack import local_stack
+    from runtime.serve import wait_for_stop_signal
     from tool_runner.settings import ToolRunnerSettings
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     async with local_stack(nats_url, ToolRunnerSettings(), AuditSinkSettings(), reference_port=reference_port) as stack:
         typer.echo(f"reference scheduling backend: {stack.reference_url}")
         typer.echo("audit sink: consuming camille.v1.audit.>")
@@ -35,7 +32,7 @@ async def _serve(nats_url: str, reference_port: int, voice: bool) -> None:
         worker = _start_voice_worker(nats_url) if voice else None
         typer.echo(f"NATS: {nats_url}  (Ctrl-C to stop)")
         try:
-            await stop.wait()
+            await wait_for_stop_signal()
         finally:
             if worker is not None:
                 worker.send_signal(signal.SIGTERM)
@@ -53,9 +50,9 @@ def up(
     reference_port: Annotated[int, typer.Option(help="Port of the reference scheduling backend.")] = 8765,
 ) -> None:
     """Run NATS, the reference backend, the tool runner, the audit sink (and the voice worker with LiveKit)."""
-    from camille.bus import nats_url_or_embedded
-    from camille.logs import configure
-    from camille.settings import CommonSettings
+    from runtime.bus import nats_url_or_embedded
+    from runtime.logs import configure
+    from runtime.settings import CommonSettings
 
     settings = CommonSettings()
     configure(settings.log_level)

@@ -12,6 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from contracts.base import AwareDatetime, CallId, Contract, Identifier, MessageId, SafeText, new_message_id
+from contracts.emergency import EmergencyCategory
 from contracts.phi import PhoneNumber, Transcript
 from contracts.tools import ToolArguments, ToolErrorCode, ToolName, ToolResult
 
@@ -113,7 +114,7 @@ class EmergencyAction(StrEnum):
 
 class EmergencyDetected(Payload):
     kind: Literal["emergency_detected"] = "emergency_detected"
-    category: Annotated[str, StringConstraints(max_length=40)]
+    category: EmergencyCategory
     source: EmergencySource
     rule: SafeText | None = None
     action: EmergencyAction

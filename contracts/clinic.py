@@ -135,7 +135,13 @@ class ClinicProfile(Contract):
         return parsed
 
     def booking_rules(self, now: dt.datetime) -> BookingRules:
-        return BookingRules(timezone=self.zone, now=now, opening_hours=self.hours(), phone_region=self.phone_region)
+        return BookingRules(
+            timezone=self.zone,
+            now=now,
+            opening_hours=self.hours(),
+            phone_region=self.phone_region,
+            horizon_days=self.booking_horizon_days,
+        )
 
     def phrase(self, key: PhraseKey) -> str:
         return self.phrases[key]

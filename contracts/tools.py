@@ -1,8 +1,8 @@
 """Tool calls: what the voice worker asks for on NATS and what the tool runner answers.
 
 Structural rules (real dates, E.164 phones, text limits) always apply. Rules that depend on the clinic and on
-the clock (no past slots, opening hours, the phone region) apply when a `BookingRules` is passed as validation
-context, which every boundary that accepts a *new* request does: `ToolRequest.model_validate(data,
+the clock (no past slots, opening hours, the booking horizon, the phone region) apply when a `BookingRules` is passed
+as validation context, which every boundary that accepts a *new* request does: `ToolRequest.model_validate(data,
 context=rules.context())`. Stored history (audit events) is read without it, so old requests stay readable.
 """
 
@@ -41,6 +41,7 @@ class BookingRules:
     now: dt.datetime
     opening_hours: OpeningHours = field(default_factory=dict)
     phone_region: str = "CH"
+    horizon_days: int | None = None  # how many days ahead a slot may be; None: no limit
 
     def context(self) -> dict[str, Any]:
         return {"booking_rules": self, "phone_region": self.phone_region}
@@ -50,6 +51,9 @@ class BookingRules:
 
     def is_open(self, day: dt.date, at: dt.time) -> bool:
         return any(start <= at < end for start, end in self.opening_hours.get(day.isoweekday(), ()))
+
+    def within_horizon(self, day: dt.date) -> bool:
+        return self.horizon_days is None or day <= self.today() + dt.timedelta(days=self.horizon_days)
 
 
 def _rules(info: ValidationInfo) -> BookingRules | None:
@@ -68,10 +72,14 @@ class _SlotArgs(Contract):
 
     @field_validator("date")
     @classmethod
-    def _not_past_day(cls, value: dt.date, info: ValidationInfo) -> dt.date:
+    def _bookable_day(cls, value: dt.date, info: ValidationInfo) -> dt.date:
         rules = _rules(info)
         if rules is not None and value < rules.today():
             raise PydanticCustomError("date_past", "the date is in the past")
+        if rules is not None and not rules.within_horizon(value):
+            raise PydanticCustomError(
+                "date_beyond_horizon", "beyond the booking horizon", {"horizon_days": rules.horizon_days}
+            )
         return value
 
 
@@ -131,11 +139,9 @@ class SendSmsArgs(Contract):
     text: SmsText
 
 
-ToolArguments = Annotated[
-    CheckAvailabilityArgs | BookAppointmentArgs | CancelAppointmentArgs | SendSmsArgs,
-    Field(discriminator="tool"),
-]
-ARGUMENT_MODELS: dict[ToolName, type[Contract]] = {
+ArgumentModel = CheckAvailabilityArgs | BookAppointmentArgs | CancelAppointmentArgs | SendSmsArgs
+ToolArguments = Annotated[ArgumentModel, Field(discriminator="tool")]
+ARGUMENT_MODELS: dict[ToolName, type[ArgumentModel]] = {
     ToolName.CHECK_AVAILABILITY: CheckAvailabilityArgs,
     ToolName.BOOK_APPOINTMENT: BookAppointmentArgs,
     ToolName.CANCEL_APPOINTMENT: CancelAppointmentArgs,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from nats.aio.client import Client as NATS
 
-from camille.bus import EmbeddedNats, connect
+from runtime.bus import EmbeddedNats, connect
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -14,11 +14,12 @@ from nats.aio.client import Client as NATS
 from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
 
-from camille.bus import connect
-from camille.clinic import load_clinic
-from camille.settings import ConfigurationError
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
+from runtime.bus import connect
+from runtime.clinic import load_clinic
+from runtime.settings import ConfigurationError
+from runtime.webhook_secret import webhook_secret
 from tool_runner.backends import KINDS, WebhookBackend
 from tool_runner.http import HttpPoster, http_poster
 from tool_runner.idempotency import KvResultStore
@@ -26,7 +27,6 @@ from tool_runner.routing import Routing, load_routing
 from tool_runner.runner import PROBE_HEADER, Clock, ToolRunner, utc_now
 from tool_runner.service import build_broker, stop_serving
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.signing import webhook_secret
 from tool_runner.telemetry import Telemetry
 
 WEBHOOK_SECRET_ENV = "CAMILLE_WEBHOOK_SECRET"

@@ -68,28 +68,3 @@ class KvResultStore:
     async def release(self, key: str, revision: int) -> None:
         with contextlib.suppress(nats.js.errors.Error):
             await self._kv.delete(key, last=revision)
-
-
-class MemoryResultStore:
-    """An in-process `ResultStore` for unit tests of the runner (same semantics, no TTL)."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[int, bytes]] = {}
-        self._revision = 0
-
-    async def claim(self, key: str, hold_s: float) -> Claim:
-        if key in self.entries:
-            value = self.entries[key][1]
-            return Claim(done=value) if value != PENDING else Claim()
-        self._revision += 1
-        self.entries[key] = (self._revision, PENDING)
-        return Claim(revision=self._revision)
-
-    async def complete(self, key: str, revision: int, reply: bytes) -> None:
-        if self.entries.get(key, (None,))[0] == revision:
-            self._revision += 1
-            self.entries[key] = (self._revision, reply)
-
-    async def release(self, key: str, revision: int) -> None:
-        if self.entries.get(key, (None,))[0] == revision:
-            del self.entries[key]

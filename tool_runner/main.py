@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import signal
 
-from camille import logs
-from camille.bus import nats_url_or_embedded
+from runtime import logs
+from runtime.bus import nats_url_or_embedded
+from runtime.serve import wait_for_stop_signal
+from runtime.telemetry import configure_export
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.telemetry import configure_export
 
 log = logging.getLogger(__name__)
-
-
-async def wait_for_stop_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
 
 
 async def serve() -> None:
     settings = ToolRunnerSettings()
     logs.configure(settings.log_level)
-    configure_export(settings.otel_exporter_otlp_endpoint)
+    configure_export(settings.otel_exporter_otlp_endpoint, "camille-tool-runner")
     with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
         async with tool_runner_running(settings, nats_url):
             gc.freeze()  # the long-lived start-up objects leave the collector's scans: shorter pauses under load

@@ -142,12 +142,12 @@ class ToolRunner:
         if request.deadline <= now:
             failure = ToolFailure.of(ToolErrorCode.DEADLINE_EXCEEDED, "the deadline passed before the call started")
             return ToolReply.failed(request, failure)
-        return await self._once(request)
+        return await self._run_once_across_replicas(request)
 
     def _remaining_s(self, request: ToolRequest) -> float:
         return (request.deadline - self.clock()).total_seconds()
 
-    async def _once(self, request: ToolRequest) -> ToolReply:
+    async def _run_once_across_replicas(self, request: ToolRequest) -> ToolReply:
         """Run the call unless another replica has (or is): then answer with that replica's reply."""
         if request.tool in READ_ONLY:
             return await self._execute(request)  # a repeat simply reads again: nothing to protect, fresher answer

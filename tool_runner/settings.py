@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import Field, SecretStr
 
-from camille.settings import CommonSettings
+from runtime.settings import REFERENCE_URL_FILE, CommonSettings
 
 SHIPPED_ROUTING_FILE = Path(__file__).parent / "tools.yaml"
 DEFAULT_REFERENCE_URL = "http://127.0.0.1:8765"
-REFERENCE_URL_FILE = "reference-url"  # written by a reference API running on the same data dir (development)
 
 
 class ToolRunnerSettings(CommonSettings):
@@ -36,10 +35,6 @@ class ToolRunnerSettings(CommonSettings):
     tool_concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
     webhook_max_response_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Larger webhook answers are errors."
-    )
-
-    otel_exporter_otlp_endpoint: str | None = Field(
-        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT")
     )
 
     def resolved_reference_url(self) -> str:

@@ -13,7 +13,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.metrics import Counter, Histogram, MeterProvider
 from opentelemetry.trace import Span, SpanKind, Tracer, TracerProvider
 
-from camille.tracing import extract_context
+from runtime.telemetry import extract_context
 
 SCOPE = "camille.tool_runner"
 
@@ -51,24 +51,3 @@ class Telemetry:
             return contextlib.nullcontext(trace.INVALID_SPAN)
         context = extract_context(headers)
         return self.tracer.start_as_current_span(name, context=context, kind=SpanKind.CONSUMER, attributes=attributes)
-
-
-def configure_export(endpoint: str | None, service_name: str = "camille-tool-runner") -> bool:
-    """Install OTLP exporters (endpoint and headers from the standard OTEL_* variables); False when not configured."""
-    if not endpoint:
-        return False
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.metrics import MeterProvider as SdkMeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
-    resource = Resource.create({"service.name": service_name})
-    tracer_provider = SdkTracerProvider(resource=resource)
-    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(tracer_provider)
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
-    metrics.set_meter_provider(SdkMeterProvider(resource=resource, metric_readers=[reader]))
-    return True

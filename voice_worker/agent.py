@@ -5,22 +5,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 from livekit.agents import Agent, AgentSession, RunContext, function_tool
-from livekit.agents.llm import StopResponse
+from livekit.agents.llm import RawFunctionTool, StopResponse
 from livekit.agents.voice import SpeechHandle
 
 from contracts.audit import EmergencySource, Guardrail, GuardrailTriggered
 from contracts.clinic import PhraseKey
+from contracts.emergency import EmergencyCategory
 from contracts.tools import ToolName
 from voice_worker import tools
 from voice_worker.call import CallContext
-from voice_worker.emergency import EmergencyCategory
 from voice_worker.phrases import Phrasebook
 from voice_worker.supervisor import CallSupervisor
 
 log = logging.getLogger(__name__)
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R", bound=Awaitable[tools.ToolOutput])
+
+
+def _contract_tool(tool: ToolName) -> Callable[[Callable[_P, _R]], RawFunctionTool[_P, _R]]:
+    """`@function_tool` for a tool whose arguments are a contract: the model sees the contract's schema described by
+    the method's docstring, and the method gets the arguments as sent, to build the contract from them once."""
+
+    def decorate(method: Callable[_P, _R]) -> RawFunctionTool[_P, _R]:
+        return function_tool(method, raw_schema=tools.tool_schema(tool, method.__doc__ or ""))
+
+    return decorate
+
+
+async def _invoke(context: RunContext[CallContext], tool: ToolName, arguments: dict[str, object]) -> tools.ToolOutput:
+    return await tools.invoke(context.userdata, tool, arguments, context.function_call.call_id)
 
 
 class SessionPhrase:
@@ -57,10 +75,10 @@ class CamilleAgent(Agent):
         super().__init__(instructions=instructions)
         self._supervisor = supervisor
 
-    @function_tool
+    @_contract_tool(ToolName.CHECK_AVAILABILITY)
     async def check_availability(
-        self, context: RunContext[CallContext], date: str, time: str | None = None, location: str | None = None
-    ) -> Any:
+        self, raw_arguments: dict[str, object], context: RunContext[CallContext]
+    ) -> tools.ToolOutput:
         """Cherche les créneaux libres d'un jour, à appeler avant de proposer des horaires au patient.
 
         Args:
@@ -68,20 +86,12 @@ class CamilleAgent(Agent):
             time: L'heure souhaitée HH:MM, seulement si le patient en a donné une.
             location: Le lieu, seulement si le patient en a précisé un.
         """
-        args = {"date": date, "time": time, "location": location}
-        return await tools.invoke(context.userdata, ToolName.CHECK_AVAILABILITY, args, context.function_call.call_id)
+        return await _invoke(context, ToolName.CHECK_AVAILABILITY, raw_arguments)
 
-    @function_tool
+    @_contract_tool(ToolName.BOOK_APPOINTMENT)
     async def book_appointment(
-        self,
-        context: RunContext[CallContext],
-        date: str,
-        time: str,
-        patient_name: str,
-        phone: str,
-        reason: str,
-        location: str | None = None,
-    ) -> Any:
+        self, raw_arguments: dict[str, object], context: RunContext[CallContext]
+    ) -> tools.ToolOutput:
         """Réserve un créneau, seulement après avoir répété date, heure, nom et numéro et obtenu un oui explicite.
 
         Args:
@@ -92,20 +102,12 @@ class CamilleAgent(Agent):
             reason: Le motif en quelques mots.
             location: Le lieu, s'il y en a plusieurs.
         """
-        args = {
-            "date": date,
-            "time": time,
-            "patient_name": patient_name,
-            "phone": phone,
-            "reason": reason,
-            "location": location,
-        }
-        return await tools.invoke(context.userdata, ToolName.BOOK_APPOINTMENT, args, context.function_call.call_id)
+        return await _invoke(context, ToolName.BOOK_APPOINTMENT, raw_arguments)
 
-    @function_tool
+    @_contract_tool(ToolName.CANCEL_APPOINTMENT)
     async def cancel_appointment(
-        self, context: RunContext[CallContext], date: str, phone: str, time: str | None = None
-    ) -> Any:
+        self, raw_arguments: dict[str, object], context: RunContext[CallContext]
+    ) -> tools.ToolOutput:
         """Annule le rendez-vous d'un patient, retrouvé par son numéro de téléphone et le jour.
 
         Args:
@@ -113,19 +115,17 @@ class CamilleAgent(Agent):
             phone: Le numéro de téléphone donné à la réservation.
             time: L'heure HH:MM, si le patient a plusieurs rendez-vous ce jour-là.
         """
-        args = {"date": date, "phone": phone, "time": time}
-        return await tools.invoke(context.userdata, ToolName.CANCEL_APPOINTMENT, args, context.function_call.call_id)
+        return await _invoke(context, ToolName.CANCEL_APPOINTMENT, raw_arguments)
 
-    @function_tool
-    async def send_sms(self, context: RunContext[CallContext], to: str, text: str) -> Any:
+    @_contract_tool(ToolName.SEND_SMS)
+    async def send_sms(self, raw_arguments: dict[str, object], context: RunContext[CallContext]) -> tools.ToolOutput:
         """Envoie un SMS de confirmation au patient, seulement s'il l'a accepté.
 
         Args:
             to: Le numéro de téléphone du patient.
             text: Le message, court, sans information médicale.
         """
-        args = {"to": to, "text": text}
-        return await tools.invoke(context.userdata, ToolName.SEND_SMS, args, context.function_call.call_id)
+        return await _invoke(context, ToolName.SEND_SMS, raw_arguments)
 
     @function_tool
     async def redirect_off_topic(self, context: RunContext[CallContext]) -> None:
@@ -142,5 +142,5 @@ class CamilleAgent(Agent):
         Args:
             category: Le type d'urgence.
         """
-        self._supervisor.raise_emergency(category.value, EmergencySource.MODEL, "report_emergency", None)
+        self._supervisor.raise_emergency(category, EmergencySource.MODEL, "report_emergency", None)
         raise StopResponse()

@@ -16,8 +16,8 @@ from nats.aio.client import Client as NATS
 from openai.types.realtime import AudioTranscription
 from openai.types.realtime.realtime_audio_input_turn_detection import SemanticVad, ServerVad
 
-from camille.settings import Environment
 from contracts.clinic import ClinicProfile
+from runtime.settings import Environment
 from voice_worker.agent import CamilleAgent, SessionPhrasePlayer
 from voice_worker.audit import AuditPublisher, AuditTransport, NatsAuditTransport, utc_now
 from voice_worker.call import CallContext, CallControl

@@ -9,9 +9,9 @@ from nats.errors import ConnectionClosedError, NoRespondersError, OutboundBuffer
 from nats.errors import TimeoutError as NatsTimeoutError
 from pydantic import ValidationError
 
-from camille.tracing import inject_headers
 from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, tool_subject
 from contracts.tools import ToolReply, ToolRequest
+from runtime.telemetry import inject_headers
 
 
 class ToolUnavailable(Exception):

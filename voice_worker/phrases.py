@@ -130,14 +130,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-async def offline_render(text: str) -> bytes:
-    """eSpeak NG through `camille.audio` (offline, robotic, good enough for development and tests)."""
-    from camille.audio import synthesize  # type: ignore[import-not-found,unused-ignore]  # lands with issue 5
-
-    pcm: bytes = await asyncio.to_thread(synthesize, text)
-    return pcm
-
-
 def openai_renderer(api_key: str, voice: str, model: str, base_url: str | None, timeout_s: float = 30.0) -> Renderer:
     """OpenAI TTS in the session's voice, as raw PCM16 24 kHz."""
     from openai import AsyncOpenAI

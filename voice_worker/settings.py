@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from camille.settings import CommonSettings
+from runtime.settings import CommonSettings
 
 
 class TurnDetectionMode(StrEnum):
@@ -70,11 +70,6 @@ class VoiceWorkerSettings(CommonSettings):
     identity_hash_key: SecretStr = Field(
         default=SecretStr("camille-development-only"),
         description="Key of the participant-identity hash in logs and audit.",
-    )
-
-    # Telemetry (the standard OpenTelemetry variable; the exporters read the other OTEL_* variables themselves).
-    otel_exporter_otlp_endpoint: str | None = Field(
-        default=None, validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT")
     )
 
     def production_problems(self) -> list[str]:

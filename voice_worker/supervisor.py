@@ -42,6 +42,7 @@ from contracts.audit import (
     TranscriptSegment,
 )
 from contracts.clinic import PhraseKey
+from contracts.emergency import EmergencyCategory
 from contracts.phi import PHI
 from voice_worker import emergency
 from voice_worker.call import CallContext
@@ -111,7 +112,7 @@ class CallSupervisor:
             )
         match = self._emergency_watch.observe(ev.transcript, final=ev.is_final)
         if match is not None and not self.ctx.emergency_raised:
-            self.raise_emergency(match.category.value, EmergencySource.DETECTOR, match.rule, ev.transcript)
+            self.raise_emergency(match.category, EmergencySource.DETECTOR, match.rule, ev.transcript)
 
     def _on_item_added(self, ev: ConversationItemAddedEvent) -> None:
         item = ev.item
@@ -161,14 +162,16 @@ class CallSupervisor:
         self._spawn(self.end_call(reason, detail=str(ev.reason)))
 
     # --- actions ---------------------------------------------------------------------------------------------
-    def raise_emergency(self, category: str, source: EmergencySource, rule: str | None, text: str | None) -> None:
+    def raise_emergency(
+        self, category: EmergencyCategory, source: EmergencySource, rule: str | None, text: str | None
+    ) -> None:
         """Once per call: interrupt, play the emergency phrase, audit, alert, then transfer or hang up."""
         if self.ctx.emergency_raised or self.ctx.ended:
             return
         self.ctx.emergency_raised = True
         policy = self.ctx.clinic.emergency
         transfer = policy.action == "transfer" and bool(policy.transfer_to)
-        log.warning("emergency detected", extra={"call_id": self.ctx.call_id, "category": category, "rule": rule})
+        log.warning("emergency detected", extra={"call_id": self.ctx.call_id, "category": category.value, "rule": rule})
         played = self._play(PhraseKey.EMERGENCY)  # first: the caller hears it before anything else happens
         self.ctx.audit.emit(
             EmergencyDetected(
@@ -179,8 +182,8 @@ class CallSupervisor:
                 text=PHI(text) if text else None,
             )
         )
-        self.ctx.audit.alert(AlertKind.EMERGENCY, category=category)
-        self.ctx.call_span.add_event("emergency", {"category": category, "source": source.value})
+        self.ctx.audit.alert(AlertKind.EMERGENCY, category=category.value)
+        self.ctx.call_span.add_event("emergency", {"category": category.value, "source": source.value})
         self._spawn(self._after_emergency(played, transfer))
 
     def _play(self, key: PhraseKey) -> Any:

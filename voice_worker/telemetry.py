@@ -6,31 +6,18 @@ conversation (PHI) to every exporter.
 
 from __future__ import annotations
 
-from opentelemetry import metrics, trace
-
+from runtime.telemetry import configure_export
 from voice_worker.settings import VoiceWorkerSettings
 
 SERVICE_NAME = "camille-voice-worker"
 
 
 def configure_telemetry(settings: VoiceWorkerSettings) -> bool:
-    """Install OTLP exporters (endpoint and headers from the standard OTEL_* variables); False when not configured."""
-    if not settings.otel_exporter_otlp_endpoint:
+    """Install the OTLP exporters and hand LiveKit the tracer provider; False when no endpoint is configured."""
+    tracer_provider = configure_export(settings.otel_exporter_otlp_endpoint, SERVICE_NAME)
+    if tracer_provider is None:
         return False
     from livekit.agents import telemetry as livekit_telemetry
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    resource = Resource.create({"service.name": SERVICE_NAME})
-    tracer_provider = TracerProvider(resource=resource)
-    tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-    trace.set_tracer_provider(tracer_provider)
     livekit_telemetry.set_tracer_provider(tracer_provider, allow_pii=False)
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter())
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
     return True

@@ -1,6 +1,7 @@
 """What a tool call does, outside LiveKit: validate, ask the tool runner, play a fixed phrase, audit, answer.
 
-The `@function_tool`s of `voice_worker.agent` only translate to and from this. Outcomes for the model:
+The `@function_tool`s of `voice_worker.agent` only translate to and from this, and `tool_schema` is what the model is
+told about each of them: its contract's arguments, described in French. Outcomes for the model:
 - success: JSON text of the result;
 - a problem the caller can fix (bad date, slot taken, not found): a speakable `ToolError` in French, never PHI;
 - empty availability: the no-availability phrase plays, and the model is asked not to reply;
@@ -16,9 +17,11 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Awaitable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import docstring_parser
 from livekit.agents import ToolError
 from livekit.agents.llm import ToolResult
 from opentelemetry import context as otel_context
@@ -35,7 +38,15 @@ from contracts.audit import (
     ToolRequested,
 )
 from contracts.clinic import PhraseKey
-from contracts.tools import ARGUMENT_MODELS, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply, ToolRequest
+from contracts.tools import (
+    ARGUMENT_MODELS,
+    ArgumentModel,
+    CheckAvailabilityResult,
+    ToolErrorCode,
+    ToolName,
+    ToolReply,
+    ToolRequest,
+)
 from voice_worker.call import CallContext
 from voice_worker.gateway import ToolUnavailable
 from voice_worker.metrics import tracer
@@ -55,6 +66,7 @@ _FIELD_PROBLEMS = {
     "date_parsing": "La date doit être au format AAAA-MM-JJ.",
     "date_from_datetime_inexact": "La date doit être au format AAAA-MM-JJ.",
     "time_parsing": "L'heure doit être au format HH:MM.",
+    "date_beyond_horizon": "On ne prend pas de rendez-vous à plus de {horizon_days} jours.",
     "missing": "Il manque une information : {field}. Demandez-la au patient.",
 }
 _BUSINESS_ERRORS = {
@@ -64,6 +76,32 @@ _BUSINESS_ERRORS = {
 }
 PHRASE_PLAYED = "La phrase du cabinet a été dite au patient mot pour mot. Ne la répète pas ; attends sa réponse."
 
+ToolOutput = str | ToolResult
+"""What a tool call gives back to the model: JSON text, or a `ToolResult` asking it not to reply (a phrase played)."""
+
+
+def tool_schema(tool: ToolName, docstring: str) -> dict[str, Any]:
+    """What the model is told about `tool`: the contract's JSON schema of its arguments, narrowed to the docstring's
+    `Args:` and described by them, word for word (that text is prompt text, read as LiveKit reads a typed tool's).
+    """
+    doc = docstring_parser.parse(docstring)
+    contract = ARGUMENT_MODELS[tool].model_json_schema()
+    described = {param.arg_name: param.description for param in doc.params}
+    required = contract.get("required", [])
+    if unknown := described.keys() - contract["properties"].keys():
+        raise ValueError(f"{tool.value}: the docstring describes arguments the contract lacks: {sorted(unknown)}")
+    if undescribed := set(required) - described.keys():
+        raise ValueError(f"{tool.value}: required arguments without a description: {sorted(undescribed)}")
+    properties = {name: contract["properties"][name] | {"description": text} for name, text in described.items()}
+    parameters = {
+        "type": "object",
+        "title": contract["title"],
+        "properties": properties,
+        "required": [name for name in described if name in required],
+        "additionalProperties": False,
+    }
+    return {"name": tool.value, "description": doc.description, "parameters": parameters}
+
 
 def tool_call_id_of(raw: str) -> str:
     """The model's tool-call id when it is subject-safe, else a stable digest of it."""
@@ -71,30 +109,33 @@ def tool_call_id_of(raw: str) -> str:
 
 
 def speakable_validation_error(exc: ValidationError) -> str:
-    """One French sentence for the first problem; field names only, never the values."""
-    error = exc.errors()[0]
+    """One French sentence for the first problem; field names and the rule's own limits only, never the values."""
+    error = exc.errors(include_input=False)[0]
     field = ".".join(str(part) for part in error["loc"]) or "argument"
     template = _FIELD_PROBLEMS.get(error["type"], "L'information « {field} » n'est pas valide. Redemandez-la.")
-    return template.format(field=field)
+    return template.format_map({**error.get("ctx", {}), "field": field})
 
 
-def validate(ctx: CallContext, tool: ToolName, arguments: dict[str, Any]) -> Any:
-    """The typed arguments, checked against the clinic's rules now; raises a speakable ToolError."""
-    rules = ctx.clinic.booking_rules(ctx.clock())
+def validate(ctx: CallContext, tool: ToolName, arguments: Mapping[str, object]) -> ArgumentModel:
+    """The contract's arguments, built once from what the model sent and checked against the clinic's rules now.
+
+    Like a typed LiveKit tool, a null is an omitted argument and an argument the contract does not know is ignored.
+    Raises a speakable ToolError.
+    """
+    model = ARGUMENT_MODELS[tool]
+    given = {key: value for key, value in arguments.items() if value is not None and key in model.model_fields}
     try:
-        args = ARGUMENT_MODELS[tool].model_validate({"tool": tool, **arguments}, context=rules.context())
+        return model.model_validate(given | {"tool": tool}, context=ctx.clinic.booking_rules(ctx.clock()).context())
     except ValidationError as exc:
         raise ToolError(speakable_validation_error(exc)) from None
-    day = getattr(args, "date", None)
-    if isinstance(day, dt.date) and day > rules.today() + dt.timedelta(days=ctx.clinic.booking_horizon_days):
-        raise ToolError(f"On ne prend pas de rendez-vous à plus de {ctx.clinic.booking_horizon_days} jours.")
-    return args
 
 
-async def invoke(ctx: CallContext, tool: ToolName, arguments: dict[str, Any], raw_tool_call_id: str) -> Any:
+async def invoke(
+    ctx: CallContext, tool: ToolName, arguments: Mapping[str, object], raw_tool_call_id: str
+) -> ToolOutput:
     """Run one tool call end to end; returns what goes back to the model (JSON text or a no-reply ToolResult)."""
     try:
-        args = validate(ctx, tool, {k: v for k, v in arguments.items() if v is not None})
+        args = validate(ctx, tool, arguments)
     except ToolError:
         ctx.audit.emit(
             ToolFailed(
@@ -139,7 +180,7 @@ def _elapsed_ms(started: float) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-async def _with_filler(ctx: CallContext, pending: Any) -> ToolReply:
+async def _with_filler(ctx: CallContext, pending: Awaitable[ToolReply]) -> ToolReply:
     """Await the reply; if it is slow, play the filler phrase (once per call)."""
     task: asyncio.Task[ToolReply] = asyncio.ensure_future(pending)
     done, _ = await asyncio.wait({task}, timeout=ctx.filler_delay_s)
@@ -149,7 +190,7 @@ async def _with_filler(ctx: CallContext, pending: Any) -> ToolReply:
     return await task
 
 
-def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms: float) -> Any:
+def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms: float) -> ToolOutput:
     if not reply.ok or reply.result is None:
         assert reply.error is not None  # ToolReply guarantees exactly one outcome
         business = _BUSINESS_ERRORS.get(reply.error.code)

@@ -15,11 +15,11 @@ from livekit import rtc
 from livekit.agents import JobContext, JobProcess, WorkerOptions
 from nats.aio.client import Client as NATS
 
-from camille.bus import connect
-from camille.clinic import load_clinic
-from camille.logs import drop_livekit_pii
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
+from runtime.bus import connect
+from runtime.clinic import load_clinic
+from runtime.logs import drop_livekit_pii
 from voice_worker.audit import NatsAuditTransport
 from voice_worker.bootstrap import build_call, load_phrases
 from voice_worker.gateway import NatsToolGateway, ToolUnavailable

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from camille.demo import app
+from offline_kit.demo import app
 
 
 def test_demo_runs_a_call_writes_wav_and_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

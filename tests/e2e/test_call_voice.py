@@ -1,6 +1,6 @@
 """Whole calls through the real voice agent: simulator, scripted caller, NATS, tool runner, reference API, audit sink.
 
-Each test runs one scripted call with `voice_worker.local_call.run_local_call` (the production agent and composition)
+Each test runs one scripted call with `offline_kit.local_call.run_local_call` (the production agent and composition)
 and asserts what the caller heard (fixed phrases byte for byte), which tools ran and what the audit sink stored.
 """
 
@@ -22,20 +22,21 @@ from nats.aio.client import Client as NATS
 
 from audit_sink.bootstrap import AuditSinkHandle, audit_sink_running
 from audit_sink.settings import AuditSinkSettings
-from camille.bus import EmbeddedNats, connect
-from camille.clinic import load_clinic
-from camille.demo import staged_backend
-from camille.settings import SHIPPED_CLINIC_FILE
-from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario, load_scenario, shipped_scenarios
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import CallEndReason
 from contracts.clinic import ClinicProfile, PhraseKey
 from contracts.subjects import ALERTS_WILDCARD, AUDIT_STREAM, AUDIT_WILDCARD
+from offline_kit.demo import staged_backend
+from offline_kit.local_call import LocalCall, run_local_call
+from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario, load_scenario, shipped_scenarios
+from offline_kit.speech import render_offline
+from runtime.bus import EmbeddedNats, connect
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
+from scheduling_api.server import reference_backend_running
 from tool_runner.bootstrap import tool_runner_running
-from tool_runner.reference.server import reference_backend_running
 from tool_runner.settings import ToolRunnerSettings
-from voice_worker.local_call import LocalCall, run_local_call
-from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook, offline_render, render_phrasebook
+from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook, render_phrasebook
 from voice_worker.settings import VoiceWorkerSettings
 
 SPEED = 8.0
@@ -59,7 +60,7 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
     """The reference API, a tool runner and an audit sink on the session's NATS server, and the phrase audio."""
     tmp = tmp_path_factory.mktemp("voice-e2e")
     clinic = load_clinic(SHIPPED_CLINIC_FILE)
-    await render_phrasebook(clinic, tmp / "phrases", OFFLINE_VOICE, offline_render)
+    await render_phrasebook(clinic, tmp / "phrases", OFFLINE_VOICE, render_offline)
     settings = VoiceWorkerSettings(
         data_dir=tmp, phrase_cache_dir=tmp / "phrases", audit_flush_timeout_s=5.0, env="development"
     )

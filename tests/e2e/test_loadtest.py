@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from camille.loadtest import run_loadtest
+from offline_kit.loadtest import run_loadtest
 
 
 async def test_concurrent_booking_calls_all_complete_and_are_audited(monkeypatch: pytest.MonkeyPatch) -> None:

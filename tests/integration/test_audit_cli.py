@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from audit_sink.bootstrap import build_store
 from audit_sink.cli import app
-from audit_sink.samples import call_events
 from audit_sink.settings import AuditSinkSettings
-from camille.bus import EmbeddedNats
+from offline_kit.bench.audit_samples import call_events
+from runtime.bus import EmbeddedNats
 
 PHONE = "+41795551234"
 
@@ -101,7 +101,7 @@ async def test_replay_republishes_a_call_with_its_message_ids(
     """`replay --call` publishes the call's decrypted events, each with its Nats-Msg-Id, to the given subject."""
     import asyncio
 
-    from camille.bus import connect
+    from runtime.bus import connect
 
     monkeypatch.setenv("NATS_URL", nats_server.url)
     nc = await connect(nats_server.url, name="replay-test")

@@ -14,13 +14,13 @@ import pytest
 from nats.js.client import JetStreamContext
 
 from audit_sink.bootstrap import audit_sink_running, build_store
-from audit_sink.samples import call_events
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.store import AuditStore
 from audit_sink.stream import ensure_stream
-from camille.bus import EmbeddedNats, connect
 from contracts.audit import AuditEvent
 from contracts.subjects import AUDIT_CONSUMER, AUDIT_STREAM, HEADER_MSG_ID, audit_subject
+from offline_kit.bench.audit_samples import call_events
+from runtime.bus import EmbeddedNats, connect
 from tests.integration.test_audit_sink import CANARY_NAME, CANARY_PHONE, wait_for
 
 

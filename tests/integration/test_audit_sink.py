@@ -14,13 +14,13 @@ from nats.js.client import JetStreamContext
 
 from audit_sink.bootstrap import audit_sink_running
 from audit_sink.keys import FileKeyProvider
-from audit_sink.samples import call_events
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.store import AuditStore, CallShreddedError
 from audit_sink.stream import DEAD_LETTER_STREAM, ensure_stream
-from camille.bus import EmbeddedNats, connect
 from contracts.audit import AuditEvent
 from contracts.subjects import AUDIT_DEAD_LETTER, AUDIT_STREAM, HEADER_MSG_ID, audit_subject
+from offline_kit.bench.audit_samples import call_events
+from runtime.bus import EmbeddedNats, connect
 
 CANARY_NAME = "Zéphyrine Canarivox"
 CANARY_PHONE = "+41795551234"

@@ -11,8 +11,8 @@ import pytest
 
 from audit_sink import crypto
 from audit_sink.keys import FileKeyProvider
-from audit_sink.samples import call_events
-from audit_sink.store import AuditStore, CallShreddedError
+from audit_sink.store import MIGRATIONS, AuditStore, CallShreddedError
+from offline_kit.bench.audit_samples import call_events
 
 PHONE = "+41791234567"
 
@@ -166,7 +166,7 @@ def test_rotation_then_rewrap_keeps_everything_readable(store: AuditStore, keys:
 
 def test_migrations_are_versioned_and_rerunnable(store: AuditStore) -> None:
     """Opening an already migrated database applies nothing and reports the latest version."""
-    assert store.db.migrate() == []
+    assert store.db.migrate(MIGRATIONS) == []
     assert store.db.schema_version() == 2
 
 

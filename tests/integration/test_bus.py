@@ -9,7 +9,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import StreamConfig
 
-from camille.bus import EmbeddedNats, connect, nats_url_or_embedded
+from runtime.bus import EmbeddedNats, connect, nats_url_or_embedded
 
 
 async def test_embedded_server_starts_and_stops(tmp_path) -> None:  # type: ignore[no-untyped-def]

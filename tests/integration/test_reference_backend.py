@@ -15,10 +15,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tool_runner.reference.server import reference_backend_running
-from tool_runner.reference.settings import ReferenceSettings
-from tool_runner.signing import development_webhook_secret
-from tool_runner.testing import shifted_clock
+from runtime.webhook_secret import development_webhook_secret
+from scheduling_api.server import reference_backend_running
+from scheduling_api.settings import ReferenceSettings
+from tests.fakes import shifted_clock
 
 ZURICH = ZoneInfo("Europe/Zurich")
 NOW = dt.datetime(2026, 12, 7, 7, 30, tzinfo=ZURICH)
@@ -124,6 +124,28 @@ async def test_off_grid_and_closed_times_are_refused(api: httpx.AsyncClient, tmp
         body = json.dumps({**BOOKING, "time": time}).encode()
         response = await api.post("/v1/book_appointment", content=body, headers=signed(secret, body))
         assert response.status_code == 422 and response.json()["field"] == "time", time
+    assert bookings(tmp_path) == 0
+
+
+async def test_beyond_the_booking_horizon_nothing_is_free_and_nothing_is_booked(
+    api: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Past the clinic's 60 days, availability is empty and booking gets 422 naming `date`; the 60th day has slots."""
+    secret = development_webhook_secret(tmp_path)
+
+    async def post(operation: str, arguments: dict[str, str]) -> httpx.Response:
+        body = json.dumps(arguments).encode()
+        return await api.post(f"/v1/{operation}", content=body, headers=signed(secret, body))
+
+    last, beyond = "2027-02-05", "2027-02-08"  # the 60th day (a Friday) and a Monday three days later
+    assert (await post("check_availability", {"tool": "check_availability", "date": last})).json()["slots"]
+    empty = await post("check_availability", {"tool": "check_availability", "date": beyond})
+    assert empty.status_code == 200 and empty.json() == {"tool": "check_availability", "slots": []}
+    refused = await post("book_appointment", {**BOOKING, "date": beyond})
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "error": "invalid_arguments", "message": "date: beyond the booking horizon", "field": "date"
+    }  # fmt: skip
     assert bookings(tmp_path) == 0
 
 

@@ -1,4 +1,4 @@
-"""The Supabase-ready SQL functions (tool_runner/reference/sql) against the real PostgreSQL."""
+"""The Supabase-ready SQL functions (scheduling_api/sql) against the real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
-MIGRATION = Path(__file__).resolve().parents[2] / "tool_runner" / "reference" / "sql" / "001_scheduling.sql"
+MIGRATION = Path(__file__).resolve().parents[2] / "scheduling_api" / "sql" / "001_scheduling.sql"
 pytestmark = pytest.mark.postgres
 ZURICH = ZoneInfo("Europe/Zurich")
 

@@ -10,8 +10,8 @@ import numpy as np
 from livekit.agents import Agent, AgentSession, function_tool
 from livekit.plugins import openai
 
-from camille.audio import rms
-from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, run_scripted_call
+from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator, load_scenario, run_scripted_call
+from offline_kit.speech import rms
 
 SPEED = 10.0
 

@@ -12,8 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from camille.audio import SAMPLE_RATE, silence, synthesize
-from camille.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario
+from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario
+from offline_kit.speech import SAMPLE_RATE, silence, synthesize
 
 WS_TIMEOUT = aiohttp.ClientWSTimeout(ws_close=10)
 TODAY = dt.date(2031, 3, 4)  # a Tuesday

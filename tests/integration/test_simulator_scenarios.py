@@ -6,9 +6,9 @@ import pytest
 from livekit.agents import AgentSession, ToolError
 from livekit.plugins import openai
 
-from camille.simulator import SIMULATOR_API_KEY, CallReport, RealtimeSimulator, load_scenario, run_scripted_call
-from camille.simulator.server import Connection
-from camille.simulator.testing import ScenarioAgent
+from offline_kit.simulator import SIMULATOR_API_KEY, CallReport, RealtimeSimulator, load_scenario, run_scripted_call
+from offline_kit.simulator.server import Connection
+from tests.fakes import ScenarioAgent
 
 SPEED = 10.0
 

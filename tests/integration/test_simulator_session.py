@@ -10,7 +10,7 @@ from livekit.agents import AgentSession
 from livekit.agents.voice.events import CloseEvent, ErrorEvent
 from livekit.plugins import openai
 
-from camille.simulator import (
+from offline_kit.simulator import (
     SIMULATOR_API_KEY,
     CallReport,
     Fault,
@@ -20,7 +20,7 @@ from camille.simulator import (
     load_scenario,
     run_scripted_call,
 )
-from camille.simulator.testing import ScenarioAgent
+from tests.fakes import ScenarioAgent
 
 SPEED = 10.0
 

@@ -19,11 +19,12 @@ from nats.aio.client import Client as NATS
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
+from offline_kit.webhook import tool_request
+from scheduling_api.server import reference_backend_running
+from scheduling_api.settings import ReferenceSettings
+from tests.fakes import shifted_clock
 from tool_runner.bootstrap import tool_runner_running
-from tool_runner.reference.server import reference_backend_running
-from tool_runner.reference.settings import ReferenceSettings
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.testing import shifted_clock, tool_request
 
 ZURICH = ZoneInfo("Europe/Zurich")
 MONDAY = dt.date(2026, 12, 7)

@@ -19,11 +19,11 @@ from nats.aio.client import Client as NATS
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
+from offline_kit.webhook import LocalWebhook, json_answer, tool_request
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.testing import LocalWebhook, json_answer, tool_request
 
-MIGRATION = Path(__file__).resolve().parents[2] / "tool_runner" / "reference" / "sql" / "001_scheduling.sql"
+MIGRATION = Path(__file__).resolve().parents[2] / "scheduling_api" / "sql" / "001_scheduling.sql"
 SERVICE_KEY = "service-role-key-for-tests"
 N8N_SECRET = "n8n-header-secret"
 FUNCTION = re.compile(r"^/rest/v1/rpc/([a-z_]+)$")

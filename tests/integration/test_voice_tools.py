@@ -13,8 +13,6 @@ from livekit.agents.llm import ToolResult
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 
-from camille.clinic import load_clinic
-from camille.settings import SHIPPED_CLINIC_FILE
 from contracts.audit import AuditEvent, Payload
 from contracts.clinic import PhraseKey
 from contracts.subjects import TOOLS_WILDCARD
@@ -28,6 +26,8 @@ from contracts.tools import (
     ToolRequest,
     idempotency_key_for,
 )
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
 from voice_worker import tools
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
@@ -102,10 +102,12 @@ async def runner(nc: NATS) -> AsyncIterator[FakeToolRunner]:
     await sub.unsubscribe()
 
 
-def make_ctx(nc: NATS, *, filler_delay_s: float = 0.8, deadline_s: float = 2.0) -> tuple[CallContext, Any, Any]:
+def make_ctx(
+    nc: NATS, *, filler_delay_s: float = 0.8, deadline_s: float = 2.0, horizon_days: int = 60
+) -> tuple[CallContext, Any, Any]:
     transport = MemoryAuditTransport()
     player = RecordingPlayer()
-    clinic = load_clinic(SHIPPED_CLINIC_FILE)
+    clinic = load_clinic(SHIPPED_CLINIC_FILE).model_copy(update={"booking_horizon_days": horizon_days})
     ctx = CallContext(
         call_id="call-1",
         clinic=clinic,
@@ -126,6 +128,7 @@ async def test_availability_success_returns_json_and_audits(nc: NATS, runner: Fa
     """A found slot comes back as JSON in local time; the request carried the derived idempotency key; audited."""
     ctx, player, transport = make_ctx(nc)
     output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "call_abc")
+    assert isinstance(output, str)
     slot = json.loads(output)["slots"][0]
     assert slot == {"day": "mercredi 25 novembre 2026", "date": "2026-11-25", "time": "09:00", "duration_minutes": 20,
                     "practitioner": None, "location": None}  # fmt: skip
@@ -187,6 +190,38 @@ async def test_invalid_arguments_never_reach_nats_nor_echo_phi(nc: NATS, runner:
     assert runner.seen == []
 
 
+@pytest.mark.parametrize("horizon_days", [60, 14])
+async def test_a_day_beyond_the_horizon_is_refused_aloud_with_the_clinics_horizon(
+    nc: NATS, runner: FakeToolRunner, horizon_days: int
+) -> None:
+    """A day past the clinic's horizon is a French ToolError naming its number of days, and nothing is sent."""
+    ctx, _, transport = make_ctx(nc, horizon_days=horizon_days)
+    last = NOW.date() + dt.timedelta(days=horizon_days)
+    with pytest.raises(ToolError) as refused:
+        await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": str(last + dt.timedelta(days=1))}, "t13")
+    assert refused.value.message == f"On ne prend pas de rendez-vous à plus de {horizon_days} jours."
+    assert runner.seen == []
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": last.isoformat()}, "t14")
+    assert len(runner.seen) == 1
+    await ctx.audit.close(2)
+    kinds = [p.kind for p in transport.payloads()]
+    assert kinds == ["tool_failed", "tool_requested", "tool_completed", "latency_metric"]
+
+
+async def test_arguments_as_the_model_sends_them_nulls_omitted_and_unknown_keys_ignored(
+    nc: NATS, runner: FakeToolRunner
+) -> None:
+    """A null is an omitted argument and a key the contract does not know is ignored; a missing one is asked for."""
+    ctx, _, _ = make_ctx(nc)
+    sent = {"date": "2026-11-25", "time": None, "location": None, "mood": "pressé", "tool": "send_sms"}
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, sent, "t15")
+    assert runner.seen[0].arguments.model_dump() == {
+        "tool": "check_availability", "date": dt.date(2026, 11, 25), "time": None, "location": None
+    }  # fmt: skip
+    with pytest.raises(ToolError, match="Il manque une information : date"):
+        await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, {"phone": "0791234567", "date": None}, "t16")
+
+
 async def test_no_responders_fails_fast_with_the_phrase(nc: NATS) -> None:
     """With no tool runner listening the call fails at once with the tool-failure phrase."""
     ctx, player, _ = make_ctx(nc, deadline_s=3.0, filler_delay_s=5.0)
@@ -241,4 +276,5 @@ async def test_deferred_bus_sends_once_connected(nc: NATS, nats_url: str, runner
     ctx.gateway = bus
     output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t12")
     await bus.close()
+    assert isinstance(output, str)
     assert json.loads(output)["slots"] and player.keys == [] and len(runner.seen) == 1

@@ -25,11 +25,12 @@ from standardwebhooks.webhooks import Webhook
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
+from offline_kit.webhook import LocalWebhook, delayed, json_answer, tool_request, trickle
+from runtime.webhook_secret import development_webhook_secret
+from tests.fakes import shifted_clock
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.http import TRANSPORTS, Transport
 from tool_runner.settings import ToolRunnerSettings
-from tool_runner.signing import development_webhook_secret
-from tool_runner.testing import LocalWebhook, delayed, json_answer, shifted_clock, tool_request, trickle
 
 ZURICH = ZoneInfo("Europe/Zurich")
 NOW = dt.datetime(2026, 12, 7, 7, 30, tzinfo=ZURICH)

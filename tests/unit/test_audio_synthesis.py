@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from camille.audio import (
+from offline_kit.speech import (
     SAMPLE_RATE,
     SynthesisUnavailable,
     duration_s,
@@ -19,7 +19,7 @@ from camille.audio import (
     to_frames,
     write_wav,
 )
-from camille.audio.cache import cache_key
+from offline_kit.speech.cache import cache_key
 
 
 def test_synthesize_returns_audible_24khz_speech_of_plausible_length(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from audit_sink import crypto
 from audit_sink.bootstrap import build_key_provider
 from audit_sink.keys import AuditKeyError, FileKeyProvider, StaticKeyProvider
 from audit_sink.settings import AuditSinkSettings
-from camille.settings import ConfigurationError
+from runtime.settings import ConfigurationError
 
 
 def test_fields_decrypt_only_under_their_own_identity() -> None:

@@ -1,11 +1,12 @@
-"""The `camille` command: every verb is listed, and an unbuilt one says so and fails."""
+"""The `camille` command: every verb is listed, and a kit verb without the kit says to install the dev extra."""
 
 from __future__ import annotations
 
 import typer
 from typer.testing import CliRunner
 
-from camille.cli import NOT_BUILT_EXIT, _mount, app
+from camille.cli import app
+from camille.devkit import MISSING_KIT_EXIT, mount_dev_verb
 
 VERBS = [
     "up",
@@ -31,14 +32,14 @@ def test_every_verb_is_listed() -> None:
         assert verb in result.output
 
 
-def test_an_unbuilt_verb_exits_non_zero_and_says_so() -> None:
-    """A verb whose module is missing prints 'not built yet' and exits 2, whatever its arguments."""
+def test_a_kit_verb_without_the_kit_says_install_the_dev_extra() -> None:
+    """A verb whose offline-kit module is missing says "install the dev extra" and exits 2, whatever its arguments."""
     parent = typer.Typer()
-    _mount(parent, "future", "camille.no_such_module", "Something to come.")
+    mount_dev_verb(parent, "future", "offline_kit.no_such_module", "Something to come.", "camille future")
 
     @parent.command("other")
     def _other() -> None: ...
 
     result = CliRunner().invoke(parent, ["future", "list", "--flag"])
-    assert result.exit_code == NOT_BUILT_EXIT
-    assert "not built yet" in result.output
+    assert result.exit_code == MISSING_KIT_EXIT
+    assert "install the dev extra" in result.output

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from camille.clinic import ClinicFileError, load_clinic
-from camille.settings import SHIPPED_CLINIC_FILE
 from contracts.clinic import PhraseKey
+from runtime.clinic import ClinicFileError, load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
 
 SEED_PHRASES = {
     PhraseKey.GREETING: "Bonjour, cabinet du docteur Fillion, Camille à l’appareil. En quoi puis-je vous aider ?",

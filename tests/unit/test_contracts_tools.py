@@ -18,6 +18,8 @@ from contracts.tools import (
     ToolRequest,
     idempotency_key_for,
 )
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
 
 ZURICH = ZoneInfo("Europe/Zurich")
 NOW = dt.datetime(2026, 11, 24, 10, 0, tzinfo=ZURICH)  # a Tuesday
@@ -168,6 +170,32 @@ def test_stored_requests_validate_without_booking_rules() -> None:
     """Without booking rules (reading history) past dates are accepted: only new requests are judged."""
     old = request(BOOKING | {"date": "2020-01-06"})
     assert ToolRequest.model_validate(old).arguments.date == dt.date(2020, 1, 6)
+
+
+def test_the_booking_horizon_counts_whole_days_from_the_clinics_today() -> None:
+    """With a 60-day horizon the 60th day from the clinic's today is bookable and the 61st is not; None has no limit."""
+    rules = BookingRules(timezone=ZURICH, now=NOW, horizon_days=60)
+    assert rules.within_horizon(dt.date(2027, 1, 23)) and not rules.within_horizon(dt.date(2027, 1, 24))
+    assert BookingRules(timezone=ZURICH, now=NOW).within_horizon(dt.date(2099, 1, 1))
+
+
+def test_a_day_beyond_the_horizon_fails_on_the_date_with_the_horizon_in_its_context() -> None:
+    """Beyond the clinic's horizon the date fails as date_beyond_horizon and the error carries the number of days."""
+    rules = BookingRules(timezone=ZURICH, now=NOW, opening_hours=HOURS, horizon_days=60)
+    far = request(BOOKING | {"date": "2027-01-26"})  # a Tuesday, 63 days ahead
+    with pytest.raises(ValidationError) as info:
+        ToolRequest.model_validate(far, context=rules.context())
+    [error] = info.value.errors()
+    assert (error["loc"], error["type"]) == (("arguments", "book_appointment", "date"), "date_beyond_horizon")
+    assert error["msg"] == "beyond the booking horizon" and error.get("ctx") == {"horizon_days": 60}
+    history = ToolRequest.model_validate(far)  # read without rules: no horizon
+    assert history.arguments.model_dump()["date"] == dt.date(2027, 1, 26)
+
+
+def test_the_clinic_gives_its_booking_horizon_to_the_booking_rules() -> None:
+    """`ClinicProfile.booking_rules` carries the clinic's booking_horizon_days."""
+    clinic = load_clinic(SHIPPED_CLINIC_FILE).model_copy(update={"booking_horizon_days": 14})
+    assert clinic.booking_rules(NOW).horizon_days == 14
 
 
 def test_phi_is_masked_in_repr_and_str_but_serialised_for_transport() -> None:

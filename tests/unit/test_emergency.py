@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from voice_worker.emergency import EmergencyCategory, EmergencyMatch, detect, normalize
-from voice_worker.emergency_rules import RULES
+from contracts.emergency import EmergencyCategory
+from voice_worker.emergency import EmergencyMatch, detect, normalize
+from voice_worker.emergency.rules import RULES
 
 C = EmergencyCategory
 # A copy of the brief's development set (shared/data/emergency_dev.tsv), kept here so the test never skips.

@@ -19,7 +19,7 @@ BLIND4 = Path(__file__).parents[1] / "data" / "emergency_blind4.tsv"
 # seizure 1, child_distress 1. Recall is still below the bar of 0.99; the floor records the truth, not the
 # bar. Recall is rounded down to two decimals; the false-alarm ceiling is rounded up (0.025 -> 0.03) so the guard
 # holds the measured figure itself.
-# With the learned layer ORed in (voice_worker.emergency_model, commit 01011db) it was measured once more, still blind:
+# With the learned layer ORed in (voice_worker.emergency.model, commit 01011db) it was measured once more, still blind:
 # recall 0.976 (161/165, 5 caught by the model alone), false alarms 0.025 (3/120, none from the model), missed by
 # category: poisoning_overdose 2, suicidal 2. The recall floor moves up to that figure, rounded down.
 MIN_RECALL = 0.97

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from voice_worker.emergency import EmergencyCategory, EmergencyWatch
+from contracts.emergency import EmergencyCategory
+from voice_worker.emergency import EmergencyWatch
 
 PAST = "j'ai fait un AVC il y a trois ans et je voudrais un rendez-vous de contrôle avec le docteur"
 PRESENT = "mon mari a le visage paralysé d'un côté et il n'arrive plus à parler depuis dix minutes, venez vite"

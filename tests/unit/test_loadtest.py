@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from camille.clinic import load_clinic
-from camille.loadtest import free_slots, summarise, with_slot
-from camille.settings import SHIPPED_CLINIC_FILE
-from camille.simulator import load_scenario
-from camille.stats import percentile
+from offline_kit.loadtest import free_slots, summarise, with_slot
+from offline_kit.simulator import load_scenario
+from offline_kit.stats import percentile
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
 
 
 def test_free_slots_are_distinct_and_inside_opening_hours() -> None:

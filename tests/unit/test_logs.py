@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from camille.logs import MaskDigitRuns, drop_livekit_pii
+from runtime.logs import MaskDigitRuns, drop_livekit_pii
 
 
 class Collect(logging.Handler):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from livekit.agents.voice.io import PlaybackFinishedEvent, PlaybackStartedEvent
 
-from camille.audio import duration_s, frame_pcm, to_frames
-from camille.simulator import CallClock, RecordingAudioOutput, Scenario, ScriptedCallerInput
+from offline_kit.simulator import CallClock, RecordingAudioOutput, Scenario, ScriptedCallerInput
+from offline_kit.speech import duration_s, frame_pcm, to_frames
 
 TONE = np.full(4800, 3000, dtype="<i2").tobytes()  # 200 ms at 24 kHz
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from camille.settings import SHIPPED_CLINIC_FILE, CommonSettings, ConfigurationError
+from runtime.settings import SHIPPED_CLINIC_FILE, CommonSettings, ConfigurationError
 
 
 def test_local_defaults_need_nothing(monkeypatch: pytest.MonkeyPatch) -> None:

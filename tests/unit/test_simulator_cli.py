@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from camille.cli import app
-from camille.settings import ConfigurationError
-from camille.simulator.settings import SimulatorSettings
+from offline_kit.simulator.settings import SimulatorSettings
+from runtime.settings import ConfigurationError
 
 
 def test_list_names_every_shipped_scenario() -> None:

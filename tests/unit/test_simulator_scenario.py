@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from camille.simulator import (
+from offline_kit.simulator import (
     Branch,
     Call,
     Fault,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from tool_runner.benchmark import DEPLOYED_REPLICAS, headline, label, timed
+from offline_kit.bench.tools import DEPLOYED_REPLICAS, headline, label, timed
 from tool_runner.http import TRANSPORTS
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from camille.docs import ASYNCAPI_FILE, HERE, OPENAPI_FILE, asyncapi_document, openapi_document, render
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
-from tool_runner.docs import ASYNCAPI_FILE, HERE, OPENAPI_FILE, asyncapi_document, openapi_document, render
 
 
 def test_asyncapi_is_up_to_date() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from camille.settings import ConfigurationError
 from contracts.tools import ToolErrorCode, ToolName, ToolRequest
+from runtime.settings import ConfigurationError
+from scheduling_api.settings import ReferenceSettings
 from tool_runner.bootstrap import resolve_secrets
-from tool_runner.reference.settings import ReferenceSettings
 from tool_runner.resilience import CircuitBreaker, backoff_delay, parse_retry_after
 from tool_runner.routing import BreakerPolicy, RetryPolicy, RoutingFileError, load_routing
 from tool_runner.runner import invalid_reply

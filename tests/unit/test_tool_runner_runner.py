@@ -10,14 +10,15 @@ import nats.errors
 from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.trace import NoOpTracerProvider
 
-from camille.clinic import load_clinic
-from camille.settings import SHIPPED_CLINIC_FILE
 from contracts.tools import BookAppointmentResult, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply
+from offline_kit.webhook import tool_request
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
+from tests.fakes import MemoryResultStore
 from tool_runner.backends import Outcome, WebhookBackend
-from tool_runner.idempotency import Claim, MemoryResultStore
+from tool_runner.idempotency import Claim
 from tool_runner.runner import ToolRunner
 from tool_runner.telemetry import Telemetry
-from tool_runner.testing import tool_request
 
 NOW = dt.datetime(2030, 1, 7, 7, 0, tzinfo=dt.UTC)
 

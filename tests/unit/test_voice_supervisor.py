@@ -17,11 +17,11 @@ from livekit.agents.voice.events import (
     UserStateChangedEvent,
 )
 
-from camille.clinic import load_clinic
-from camille.settings import SHIPPED_CLINIC_FILE
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, CallEndReason
 from contracts.clinic import ClinicProfile, EmergencyPolicy, PhraseKey
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
 from voice_worker.metrics import CallMetrics
@@ -294,7 +294,7 @@ async def test_a_caller_who_joins_before_the_session_starts_is_greeted_once_it_c
 
 async def test_partial_transcripts_of_ordinary_calls_raise_no_emergency() -> None:
     """The supervisor runs the detector on every growing partial transcript; ordinary lines never end a call."""
-    from camille.simulator import load_scenario
+    from offline_kit.simulator import load_scenario
 
     lines = [turn.caller for turn in load_scenario("booking").turns]
     lines += ["Allô ?", "Oui, d'accord.", "Non, ce sera tout. Au revoir.", "Ce n'est pas grave, je rappellerai."]

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from livekit import rtc
 
-from camille.clinic import load_clinic
-from camille.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from contracts.clinic import ClinicProfile, PhraseKey
+from runtime.clinic import load_clinic
+from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from voice_worker.greeting import GreetingGate, identity_hash
 from voice_worker.guardrails import medical_advice
 from voice_worker.phrases import (
@@ -138,7 +138,7 @@ def test_medical_advice_detector(text: str, rule: str | None) -> None:
 
 def test_bench_percentile_interpolates() -> None:
     """The bench's percentile is the inclusive interpolated one, and None without samples."""
-    from camille.stats import percentile
+    from offline_kit.stats import percentile
 
     assert percentile([], 95) is None
     assert percentile([7.0], 95) == 7.0

@@ -1,0 +1,62 @@
+"""Settings shared by every service. Each service subclasses `CommonSettings` in its own package.
+
+Nothing here is read at import time: a composition root calls `SomeSettings()` once and passes it down.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SHIPPED_CLINIC_FILE = Path(__file__).parent / "clinics" / "fillion.yaml"
+# Written into the data dir by a reference scheduling API in local runs, so a tool runner there finds it.
+REFERENCE_URL_FILE = "reference-url"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run: the message lists every problem, by environment variable name."""
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CAMILLE_", extra="ignore", frozen=True)
+
+    env: Environment = Field(default=Environment.DEVELOPMENT, description="development or production.")
+    nats_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("NATS_URL", "CAMILLE_NATS_URL"),
+        description="NATS server URL(s), comma-separated. Unset: an embedded nats-server is started.",
+    )
+    clinic_file: Path = Field(default=SHIPPED_CLINIC_FILE, description="The clinic file (YAML).")
+    data_dir: Path = Field(default=Path(".camille"), description="Local state: embedded NATS, SQLite, keys.")
+    log_level: str = Field(default="INFO", description="Python log level.")
+    otel_exporter_otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT"),
+        description="OTLP/HTTP endpoint for traces and metrics (the other OTEL_* variables are read by the exporters).",
+    )
+
+    def production_problems(self) -> list[str]:
+        """What makes this configuration unfit for production; subclasses extend the list."""
+        problems = []
+        if not self.nats_url:
+            problems.append("NATS_URL is required in production (no embedded server)")
+        if self.clinic_file == SHIPPED_CLINIC_FILE:
+            problems.append("CAMILLE_CLINIC_FILE must point at the clinic's own file, not the shipped example")
+        return problems
+
+    @model_validator(mode="after")
+    def _fit_for_environment(self) -> Self:
+        if self.env is Environment.PRODUCTION and (problems := self.production_problems()):
+            raise ConfigurationError(
+                f"{type(self).__name__}: refusing to start in production:\n- " + "\n- ".join(problems)
+            )
+        return self
