@@ -21,6 +21,7 @@ up: $(STAMP)
 	$(BIN)/camille up
 
 test: $(STAMP)
+	@bash .ci/test-tools
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
