@@ -15,6 +15,7 @@ import typer
 
 from audit_sink.cli import app as audit_app
 from audit_sink.cli import sink_app
+from camille.clinic import app as clinic_app
 from camille.devkit import mount_dev_verb
 from camille.docs import docs as tool_runner_docs
 from camille.phrases import app as phrases_app
@@ -39,6 +40,7 @@ app.add_typer(scheduling_api_app, name="scheduling-api", help="The reference sch
 app.add_typer(sink_app, name="audit-sink", help="The audit sink service.")
 app.add_typer(audit_app, name="audit", help="Read, verify, export, replay and erase audit records.")
 app.add_typer(voice_worker_app, name="voice-worker", help="The LiveKit voice worker (dev | start | console).")
+app.add_typer(clinic_app, name="clinic", help="Check clinic files.")
 app.add_typer(phrases_app, name="phrases", help="The clinic's fixed phrases as pre-rendered audio.")
 mount_dev_verb(app, "demo", "offline_kit.demo", "One scripted call, offline, through the whole system.", "camille demo")
 mount_dev_verb(

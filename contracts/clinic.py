@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from enum import StrEnum
 from functools import cached_property
@@ -10,6 +11,7 @@ from typing import Annotated, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from contracts.base import Contract, Identifier
 from contracts.tools import BookingRules
@@ -20,6 +22,40 @@ Interval = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+# What a caller must be told to dial, by the clinic's country (ISO 3166 code of `phone_region`). Extend it to serve a
+# new country: a clinic whose region is not here is refused, because its emergency phrase cannot be checked.
+EMERGENCY_NUMBERS: dict[str, frozenset[str]] = {
+    "FR": frozenset({"15", "112"}),
+    "CH": frozenset({"144", "112"}),
+    "BE": frozenset({"112"}),
+    "LU": frozenset({"112"}),
+    "MC": frozenset({"112", "15"}),
+    "CA": frozenset({"911"}),
+}
+# The IANA time zones a clinic of each country may keep its diary in.
+REGION_ZONES: dict[str, frozenset[str]] = {
+    "FR": frozenset({"Europe/Paris"}),
+    "CH": frozenset({"Europe/Zurich"}),
+    "BE": frozenset({"Europe/Brussels"}),
+    "LU": frozenset({"Europe/Luxembourg"}),
+    "MC": frozenset({"Europe/Monaco", "Europe/Paris"}),
+    "CA": frozenset(
+        {
+            "America/Toronto",
+            "America/Montreal",
+            "America/Moncton",
+            "America/Halifax",
+            "America/Winnipeg",
+            "America/Edmonton",
+            "America/Vancouver",
+            "America/Regina",
+            "America/St_Johns",
+        }
+    ),
+}
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 class PhraseKey(StrEnum):
@@ -121,6 +157,14 @@ class ClinicProfile(Contract):
             raise ValueError(f"missing phrases: {sorted(missing)}")
         return value
 
+    @model_validator(mode="after")
+    def _fits_its_country(self) -> Self:
+        if problems := country_problems(self):
+            raise PydanticCustomError(
+                "clinic_country", "{summary}", {"summary": "; ".join(problems), "problems": problems}
+            )
+        return self
+
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -145,3 +189,31 @@ class ClinicProfile(Contract):
 
     def phrase(self, key: PhraseKey) -> str:
         return self.phrases[key]
+
+
+def country_problems(clinic: ClinicProfile) -> list[str]:
+    """What does not fit the clinic's country: its emergency number, the numbers its emergency phrase tells callers
+    to dial, and its time zone."""
+    region = clinic.phone_region
+    numbers = EMERGENCY_NUMBERS.get(region)
+    if numbers is None:
+        return [f"phone_region {region}: no emergency numbers known for this country (see EMERGENCY_NUMBERS)"]
+    problems = []
+    allowed = " or ".join(sorted(numbers, key=int))
+    if clinic.emergency.number not in numbers:
+        problems.append(
+            f"emergency.number {clinic.emergency.number} is not an emergency number in {region} ({allowed})"
+        )
+    spoken = _DIGIT_RUN.findall(clinic.phrases.get(PhraseKey.EMERGENCY, ""))
+    if wrong := [number for number in spoken if number not in numbers]:
+        problems.append(
+            f"phrases.emergency says to dial {', '.join(wrong)}: not an emergency number in {region} ({allowed})"
+        )
+    elif clinic.emergency.number not in spoken:
+        problems.append(f"phrases.emergency does not give the emergency number {clinic.emergency.number}")
+    zones = REGION_ZONES.get(region, frozenset())
+    if clinic.timezone not in zones:
+        problems.append(
+            f"timezone {clinic.timezone} is not a time zone of {region} ({', '.join(sorted(zones)) or 'none known'})"
+        )
+    return problems

@@ -21,6 +21,7 @@ VERBS = [
     "bench",
     "simulator",
     "phrases",
+    "clinic",
 ]
 
 

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from camille.cli import app
 from contracts.clinic import PhraseKey
 from runtime.clinic import ClinicFileError, load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
@@ -73,3 +75,46 @@ def test_missing_clinic_file_is_a_clear_error(tmp_path: Path) -> None:
     """A path that does not exist gives a ClinicFileError, not a traceback from deep inside."""
     with pytest.raises(ClinicFileError, match="cannot read"):
         load_clinic(tmp_path / "nope.yaml")
+
+
+GENEVA_FILE = SHIPPED_CLINIC_FILE.with_name("geneve.yaml")
+
+
+def test_both_shipped_clinics_pass_the_check() -> None:
+    """`camille clinic check` accepts Dr Fillion's Paris office (15) and the Geneva example (144)."""
+    result = CliRunner().invoke(app, ["clinic", "check", str(SHIPPED_CLINIC_FILE), str(GENEVA_FILE)])
+    assert result.exit_code == 0, result.output
+    assert "FR, emergency number 15" in result.output and "CH, emergency number 144" in result.output
+    assert "composez le 144" in load_clinic(GENEVA_FILE).phrase(PhraseKey.EMERGENCY)
+
+
+def test_a_swiss_clinic_that_says_dial_15_is_refused(tmp_path: Path) -> None:
+    """The Geneva file with France's « composez le 15 » fails the check, naming the phrase and the right numbers."""
+    path = tmp_path / "geneve.yaml"
+    path.write_text(GENEVA_FILE.read_text().replace("composez le 144", "composez le 15"))
+    result = CliRunner().invoke(app, ["clinic", "check", str(path)])
+    assert result.exit_code == 1
+    assert "phrases.emergency says to dial 15: not an emergency number in CH (112 or 144)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"emergency": {"number": "144"}}, "emergency.number 144 is not an emergency number in FR (15 or 112)"),
+        ({"timezone": "Europe/Zurich"}, "timezone Europe/Zurich is not a time zone of FR (Europe/Paris)"),
+        ({"phone_region": "JP", "timezone": "Asia/Tokyo"}, "phone_region JP: no emergency numbers known"),
+    ],
+)
+def test_a_clinic_must_fit_its_country(tmp_path: Path, change: dict[str, object], problem: str) -> None:
+    """The emergency number and the time zone must belong to the clinic's country; an unknown country is refused."""
+    with pytest.raises(ClinicFileError) as raised:
+        load_clinic(_write(tmp_path, change))
+    assert any(line.startswith(problem) for line in raised.value.problems), raised.value.problems
+
+
+def test_every_problem_is_listed(tmp_path: Path) -> None:
+    """Several country problems at once are each printed on their own line by `camille clinic check`."""
+    path = _write(tmp_path, {"timezone": "Europe/Zurich", "emergency": {"number": "144"}})
+    result = CliRunner().invoke(app, ["clinic", "check", str(path)])
+    assert result.exit_code == 1
+    assert "3 problem(s)" in result.output

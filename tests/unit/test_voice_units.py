@@ -69,7 +69,7 @@ def test_prompt_gives_date_hours_and_rules(clinic: ClinicProfile) -> None:
     assert "mercredi : 08:00 à 12:00" in prompt and "samedi : fermé" in prompt
     assert "jamais de conseil médical" in prompt
     assert "Cabinet du Dr Fillion : votre rendez-vous est confirmé le {date} à {time}" in prompt
-    assert "+41 44 555 01 23" in prompt
+    assert "+33 1 99 00 12 34" in prompt
 
 
 def test_greeting_once_for_first_user_never_for_agent() -> None:
