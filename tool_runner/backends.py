@@ -20,7 +20,7 @@ from standardwebhooks.webhooks import Webhook
 
 from contracts.base import Contract
 from contracts.tools import RESULT_MODELS, ToolErrorCode, ToolFailure, ToolName
-from tool_runner.http import AnswerTooLarge, HttpPoster, TransportFailure
+from tool_runner.http import AnswerTooLarge, HttpPoster, TransportFailure, UndecodableAnswer
 from tool_runner.resilience import CircuitBreaker, Monotonic, backoff_delay, parse_retry_after
 from tool_runner.routing import Backend, Route
 
@@ -115,6 +115,8 @@ class WebhookBackend:
             return Outcome.failed(ToolErrorCode.TIMEOUT, f"no complete answer within {total_s:.2f} s", down=True)
         except AnswerTooLarge:
             return Outcome.failed(ToolErrorCode.BACKEND_ERROR, "the backend's answer is too large")
+        except UndecodableAnswer:
+            return Outcome.failed(ToolErrorCode.BACKEND_ERROR, "the backend's answer cannot be decoded")
         except TransportFailure as exc:
             code = ToolErrorCode.TIMEOUT if exc.kind == "timeout" else ToolErrorCode.BACKEND_UNAVAILABLE
             return Outcome.failed(code, f"HTTP {exc.detail}", down=True)

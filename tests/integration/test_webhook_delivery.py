@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import gzip
 import json
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -214,6 +216,60 @@ async def test_an_answer_over_the_size_limit_is_an_error(
     assert failed_with(reply, ToolErrorCode.BACKEND_ERROR) and reply.error is not None
     assert "too large" in reply.error.message
     assert len(hook.received) == 1
+
+
+# Valid JSON of the right shape once inflated: 64 times the limit of spaces, about 16 kB on the wire.
+BOMB = json.dumps(BOOKED)[:-1].encode() + b', "padding": "' + b" " * (64 * OVERSIZED) + b'"}'
+CODERS = {"gzip": gzip.compress, "deflate": zlib.compress}
+
+
+def _compressed(coding: str, payload: bytes, *, chunked: bool) -> Any:
+    """An answer compressed with `coding`, its size announced (Content-Length) or not (chunked)."""
+    wire = CODERS[coding](payload)
+
+    async def respond(request: web.Request, body: bytes) -> web.StreamResponse:
+        headers = {"content-type": "application/json", "content-encoding": coding}
+        if not chunked:
+            return web.Response(status=200, body=wire, headers=headers)
+        response = web.StreamResponse(status=200, headers=headers)
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):  # the runner hangs up once it has seen enough
+            for start in range(0, len(wire), 4096):
+                await response.write(wire[start : start + 4096])
+            await response.write_eof()
+        return response
+
+    return respond
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_compression_bomb_is_over_the_size_limit(
+    nc: NATS, hook: LocalWebhook, runner: Runner, transport: Transport, coding: str, chunked: bool
+) -> None:
+    """A small compressed 200 that inflates past the limit is a backend error, however its size is announced."""
+    assert len(CODERS[coding](BOMB)) < OVERSIZED // 8
+    hook.answer_with(_compressed(coding, BOMB, chunked=chunked))
+    async with runner(transport=transport):
+        reply = await send(nc, booking())
+    assert failed_with(reply, ToolErrorCode.BACKEND_ERROR) and reply.error is not None
+    assert "too large" in reply.error.message
+    assert len(hook.received) == 1
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_compressed_answer_within_the_limit_is_read(
+    nc: NATS, hook: LocalWebhook, runner: Runner, transport: Transport, coding: str
+) -> None:
+    """The runner asks for gzip or deflate only, and a compressed answer under the limit is decoded and used."""
+    hook.answer_with(_compressed(coding, json.dumps(BOOKED).encode(), chunked=True))
+    async with runner(transport=transport):
+        reply = await send(nc, booking())
+    assert reply.ok and reply.result is not None and reply.result.tool is ToolName.BOOK_APPOINTMENT
+    assert hook.received[0].headers["accept-encoding"] == "gzip, deflate"
 
 
 async def _html() -> web.StreamResponse:
