@@ -1,7 +1,9 @@
 """The reference scheduling API over HTTP: four signed endpoints, plus /admin staging hooks in development.
 
 Every request to /v1 must carry a valid Standard Webhooks signature (unsigned, tampered or stale: 401, nothing
-changes) and may carry an Idempotency-Key (a repeat gets the first answer, nothing changes).
+changes). Requests are de-duplicated on the signed `webhook-id` (a repeat gets the first answer, nothing changes);
+the Idempotency-Key header carries the same value but is not signed, so a replayed request cannot dodge the
+de-duplication by changing or dropping it.
 """
 
 import datetime as dt
@@ -85,7 +87,8 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
         version="1.0.0",
         description=(
             "The four operations Camille's tool runner calls. Requests are signed with Standard Webhooks "
-            "(webhook-id, webhook-timestamp, webhook-signature; webhook-id equals Idempotency-Key)."
+            "(webhook-id, webhook-timestamp, webhook-signature). A repeated webhook-id gets the first answer; "
+            "Idempotency-Key equals webhook-id but, being unsigned, is not what requests are de-duplicated on."
         ),
     )
     verifier = Webhook(secret)
@@ -94,10 +97,14 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
 
     async def signed(
         request: Request,
-        webhook_id: Annotated[str | None, Header(description="Equals Idempotency-Key.")] = None,
+        webhook_id: Annotated[
+            str | None, Header(description="Signed; requests are de-duplicated on it (a repeat replays).")
+        ] = None,
         webhook_timestamp: Annotated[str | None, Header(description="Unix seconds; older than 5 min: 401.")] = None,
         webhook_signature: Annotated[str | None, Header(description="v1,<base64 HMAC-SHA256>.")] = None,
-        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+        idempotency_key: Annotated[
+            str | None, Header(alias="Idempotency-Key", description="Equals webhook-id; unsigned, not used.")
+        ] = None,
     ) -> bytes:
         body = await request.body()
         try:
@@ -123,7 +130,7 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
             headers = {"retry-after": str(fault.retry_after_s)} if fault.retry_after_s is not None else {}
             injected = {"error": "injected", "message": f"injected HTTP {fault.status}"}
             return JSONResponse(injected, fault.status, headers)
-        key = request.headers.get("idempotency-key")
+        key = request.headers["webhook-id"]  # present and signed: `signed` verified it
         status, payload = await run_in_threadpool(store.run, key, tool.value, body, work)
         return Response(json.dumps(payload), status_code=status, media_type="application/json")
 

@@ -13,7 +13,7 @@ PG_OPTIONS = "-c statement_timeout=5000 -c lock_timeout=3000"
 
 def open_database(url: str) -> Database:
     """Connect and bring the schema up to date. Each statement has its own savepoint: a refused booking (the slot
-    is taken) is answered, and recorded for its Idempotency-Key, in the same transaction."""
+    is taken) is answered, and recorded for its webhook-id, in the same transaction."""
     db = Database(url, pg_options=PG_OPTIONS, statement_savepoints=True)
     db.migrate(MIGRATIONS)
     return db

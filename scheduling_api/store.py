@@ -1,5 +1,6 @@
 """The scheduling rules of the reference API: slots from the clinic file, one booking per slot, cancellations,
-an SMS outbox, and responses replayed by Idempotency-Key. Also the staging hooks end-to-end tests use.
+an SMS outbox, and responses replayed by request id (the signed webhook-id). Also the staging hooks end-to-end tests
+use.
 """
 
 from __future__ import annotations
@@ -83,7 +84,8 @@ class SchedulingStore:
 
     # Idempotent execution -----------------------------------------------------------------------------------
     def run(self, key: str | None, operation: str, payload: bytes, work: Callable[[], Answer]) -> Answer:
-        """Run `work` once per Idempotency-Key; a repeat gets the stored answer, a reuse with another body 422."""
+        """Run `work` once per request id (the caller passes the signed webhook-id); a repeat gets the stored
+        answer, a reuse with another body 422."""
         request_hash = hashlib.sha256(operation.encode() + b"\0" + payload).hexdigest()
         with self.db.transaction():
             if key:
@@ -93,7 +95,7 @@ class SchedulingStore:
                 if rows:
                     if rows[0][0] != request_hash:
                         return Refused(
-                            422, "idempotency_key_reused", "this Idempotency-Key was used for another request"
+                            422, "idempotency_key_reused", "this webhook-id was used for another request"
                         ).answer()
                     return int(rows[0][1]), json.loads(rows[0][2])
             try:

@@ -1,4 +1,5 @@
-"""The reference scheduling API over real HTTP: signatures, Idempotency-Key, typed errors, SQLite and PostgreSQL."""
+"""The reference scheduling API over real HTTP: signatures, de-duplication on webhook-id, typed errors, SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -105,6 +106,30 @@ async def test_idempotency_key_replays_and_refuses_reuse(api: httpx.AsyncClient,
     reused = await api.post("/v1/book_appointment", content=other, headers=signed(secret, other, key))
     assert reused.status_code == 422 and reused.json()["error"] == "idempotency_key_reused"
     assert bookings(tmp_path) == 1
+
+
+def outbox(tmp: Path) -> int:
+    with sqlite3.connect(tmp / "scheduling.sqlite3") as conn:
+        return int(conn.execute("select count(*) from sms_outbox").fetchone()[0])
+
+
+@pytest.mark.parametrize("idempotency_key", ["another-key", None], ids=["changed", "dropped"])
+async def test_a_replayed_request_is_deduplicated_on_its_signed_webhook_id(
+    api: httpx.AsyncClient, tmp_path: Path, idempotency_key: str | None
+) -> None:
+    """A captured request sent again with its unsigned Idempotency-Key changed or dropped replays the first answer."""
+    secret = development_webhook_secret(tmp_path)
+    sms = json.dumps({"tool": "send_sms", "to": "+41791234567", "text": "Rendez-vous confirmé."}).encode()
+    booking = json.dumps(BOOKING).encode()
+    for operation, body, status in [("send_sms", sms, 202), ("book_appointment", booking, 201)]:
+        headers = signed(secret, body)
+        first = await api.post(f"/v1/{operation}", content=body, headers=headers)
+        replayed = {k: v for k, v in headers.items() if k != "idempotency-key"}
+        if idempotency_key is not None:
+            replayed["idempotency-key"] = idempotency_key
+        again = await api.post(f"/v1/{operation}", content=body, headers=replayed)
+        assert first.status_code == again.status_code == status and first.json() == again.json()
+    assert outbox(tmp_path) == 1 and bookings(tmp_path) == 1
 
 
 async def test_invalid_arguments_name_the_field_without_echoing_it(api: httpx.AsyncClient, tmp_path: Path) -> None:
