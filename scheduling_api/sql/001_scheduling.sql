@@ -5,10 +5,15 @@
 --   PT409 slot taken, PT404 no such appointment, PT422 refused argument (the hint names it: p_date, p_time...).
 -- Idempotency: the Idempotency-Key request header (PostgREST exposes headers in `request.headers`) replays the
 -- first answer of book_appointment, cancel_appointment and send_sms.
--- Tables have row-level security on and no policies: only these functions (security definer) touch them, and only
--- the service role may execute them.
+-- Tables have row-level security on and no policies, and anon and authenticated hold no privilege on them: only
+-- these functions (security definer) touch them, and only the service role (the tool runner's key) may execute them.
+-- Supabase grants EXECUTE on every new function in `public` to anon and authenticated by default: the end of this
+-- file revokes it from them and from PUBLIC. The helpers live in the schema `camille_private`, which PostgREST does
+-- not expose (only schemas listed in its db-schemas are) and on which nobody but the owner has USAGE.
 
-create extension if not exists pgcrypto;
+-- gen_random_uuid() is in core PostgreSQL since 13: no pgcrypto, whose functions in public PostgREST would expose.
+create schema if not exists camille_private;
+revoke all on schema camille_private from public;
 
 create table if not exists camille_settings (
   id boolean primary key default true check (id),
@@ -75,30 +80,39 @@ alter table camille_appointments enable row level security;
 alter table camille_sms_outbox enable row level security;
 alter table camille_idempotency enable row level security;
 
+-- Helpers: in the private schema, security invoker (they run with the rights of the operation that calls them).
+-- Earlier versions of this file created them in public, where PostgREST could call them: drop those.
+drop function if exists public.camille_request_key();
+drop function if exists public.camille_replayed(text);
+drop function if exists public.camille_remember(text, jsonb);
+drop function if exists public.camille_free_slots(date);
+drop function if exists public.camille_check_day(date);
+
 -- The Idempotency-Key header of the current PostgREST request, if any.
-create or replace function camille_request_key() returns text
-language sql stable as $$
+create or replace function camille_private.request_key() returns text
+language sql stable set search_path = pg_catalog, pg_temp as $$
   select nullif(coalesce(current_setting('request.headers', true), '{}')::json ->> 'idempotency-key', '')
 $$;
 
-create or replace function camille_replayed(p_operation text) returns jsonb
-language sql stable security definer set search_path = public as $$
-  select result from camille_idempotency where key = camille_request_key() and operation = p_operation
+create or replace function camille_private.replayed(p_operation text) returns jsonb
+language sql stable set search_path = public, pg_temp as $$
+  select result from camille_idempotency where key = camille_private.request_key() and operation = p_operation
 $$;
 
-create or replace function camille_remember(p_operation text, p_result jsonb) returns jsonb
-language plpgsql security definer set search_path = public as $$
+create or replace function camille_private.remember(p_operation text, p_result jsonb) returns jsonb
+language plpgsql set search_path = public, pg_temp as $$
 begin
-  if camille_request_key() is not null then
-    insert into camille_idempotency (key, operation, result) values (camille_request_key(), p_operation, p_result)
+  if camille_private.request_key() is not null then
+    insert into camille_idempotency (key, operation, result)
+    values (camille_private.request_key(), p_operation, p_result)
     on conflict (key) do nothing;
   end if;
   return p_result;
 end $$;
 
 -- Free slot starts of a day (clinic time zone), excluding the past, booked slots, closed days, beyond the horizon.
-create or replace function camille_free_slots(p_date date) returns setof timestamptz
-language sql stable security definer set search_path = public as $$
+create or replace function camille_private.free_slots(p_date date) returns setof timestamptz
+language sql stable set search_path = public, pg_temp as $$
   with cfg as (select * from camille_settings where id)
   select s.start_at
   from cfg, camille_opening_hours h,
@@ -114,8 +128,8 @@ language sql stable security definer set search_path = public as $$
     and not exists (select 1 from camille_appointments a where a.start_at = s.start_at and a.status = 'booked')
 $$;
 
-create or replace function camille_check_day(p_date date) returns void
-language plpgsql stable security definer set search_path = public as $$
+create or replace function camille_private.check_day(p_date date) returns void
+language plpgsql stable set search_path = public, pg_temp as $$
 declare zone text := (select timezone from camille_settings where id);
 begin
   if p_date < (now() at time zone zone)::date then
@@ -125,19 +139,19 @@ end $$;
 
 create or replace function check_availability(p_date date, p_time time default null, p_location text default null)
 returns jsonb
-language plpgsql stable security definer set search_path = public as $$
+language plpgsql stable security definer set search_path = public, pg_temp as $$
 declare
   cfg camille_settings := (select c from camille_settings c where id);
   wanted timestamptz := case when p_time is null then null else (p_date + p_time) at time zone cfg.timezone end;
 begin
-  perform camille_check_day(p_date);
+  perform camille_private.check_day(p_date);
   return jsonb_build_object('slots', coalesce((
     select jsonb_agg(jsonb_build_object(
              'start', start_at, 'duration_minutes', cfg.slot_minutes,
              'practitioner', cfg.practitioner, 'location', coalesce(p_location, cfg.location))
            order by start_at)
     from (
-      select start_at from camille_free_slots(p_date) as f(start_at)
+      select start_at from camille_private.free_slots(p_date) as f(start_at)
       order by case when wanted is null then 0 else abs(extract(epoch from start_at - wanted)) end, start_at
       limit 6
     ) nearest
@@ -147,21 +161,21 @@ end $$;
 create or replace function book_appointment(
   p_date date, p_time time, p_patient_name text, p_phone text, p_reason text, p_location text default null
 ) returns jsonb
-language plpgsql security definer set search_path = public as $$
+language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   cfg camille_settings := (select c from camille_settings c where id);
   slot timestamptz := (p_date + p_time) at time zone cfg.timezone;
   booked camille_appointments;
-  replay jsonb := camille_replayed('book_appointment');
+  replay jsonb := camille_private.replayed('book_appointment');
 begin
   if replay is not null then
     return replay;
   end if;
-  perform camille_check_day(p_date);
+  perform camille_private.check_day(p_date);
   if exists (select 1 from camille_closed_days where day = p_date) then
     raise sqlstate 'PT409' using message = 'the day is fully booked';
   end if;
-  if slot not in (select f from camille_free_slots(p_date) f)
+  if slot not in (select f from camille_private.free_slots(p_date) f)
      and not exists (select 1 from camille_appointments where start_at = slot and status = 'booked') then
     raise sqlstate 'PT422' using message = 'not a bookable slot start', hint = 'p_time';
   end if;
@@ -173,7 +187,7 @@ begin
   exception when unique_violation then
     raise sqlstate 'PT409' using message = 'the slot is already booked';
   end;
-  return camille_remember('book_appointment', jsonb_build_object(
+  return camille_private.remember('book_appointment', jsonb_build_object(
     'appointment_id', booked.id, 'start', booked.start_at, 'duration_minutes', booked.duration_minutes,
     'practitioner', booked.practitioner, 'location', booked.location));
 end $$;
@@ -181,12 +195,12 @@ end $$;
 create or replace function cancel_appointment(
   p_date date, p_phone text, p_time time default null, p_appointment_id text default null
 ) returns jsonb
-language plpgsql security definer set search_path = public as $$
+language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   zone text := (select timezone from camille_settings where id);
   found_ids text[];
   cancelled camille_appointments;
-  replay jsonb := camille_replayed('cancel_appointment');
+  replay jsonb := camille_private.replayed('cancel_appointment');
 begin
   if replay is not null then
     return replay;
@@ -203,36 +217,67 @@ begin
   end if;
   update camille_appointments set status = 'cancelled', cancelled_at = now() where id = found_ids[1]
   returning * into cancelled;
-  return camille_remember('cancel_appointment',
+  return camille_private.remember('cancel_appointment',
                           jsonb_build_object('appointment_id', cancelled.id, 'start', cancelled.start_at));
 end $$;
 
 create or replace function send_sms(p_to text, p_text text) returns jsonb
-language plpgsql security definer set search_path = public as $$
+language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   sms_id text;
-  replay jsonb := camille_replayed('send_sms');
+  replay jsonb := camille_private.replayed('send_sms');
 begin
   if replay is not null then
     return replay;
   end if;
   insert into camille_sms_outbox (phone, body) values (p_to, p_text) returning id into sms_id;
-  return camille_remember('send_sms', jsonb_build_object('sms_id', sms_id, 'status', 'queued'));
+  return camille_private.remember('send_sms', jsonb_build_object('sms_id', sms_id, 'status', 'queued'));
 end $$;
 
--- Only the service role (the tool runner's key) may call the operations; skipped where the roles do not exist.
+-- Only the service role (the tool runner's key) may call the operations: nobody else, not PUBLIC, and not Supabase's
+-- anon and authenticated roles, which hold EXECUTE on new functions in public through default privileges. The tables
+-- and the helpers are closed to them too. Grants to roles that do not exist (plain PostgreSQL) are skipped.
 do $$
-declare fn text;
+declare
+  fn text;
+  tbl text;
+  role_name text;
 begin
   foreach fn in array array[
-    'check_availability(date, time, text)',
-    'book_appointment(date, time, text, text, text, text)',
-    'cancel_appointment(date, text, time, text)',
-    'send_sms(text, text)'
+    'public.check_availability(date, time, text)',
+    'public.book_appointment(date, time, text, text, text, text)',
+    'public.cancel_appointment(date, text, time, text)',
+    'public.send_sms(text, text)',
+    'camille_private.request_key()',
+    'camille_private.replayed(text)',
+    'camille_private.remember(text, jsonb)',
+    'camille_private.free_slots(date)',
+    'camille_private.check_day(date)'
   ] loop
     execute format('revoke all on function %s from public', fn);
-    if exists (select 1 from pg_roles where rolname = 'service_role') then
+    foreach role_name in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = role_name) then
+        execute format('revoke all on function %s from %I', fn, role_name);
+      end if;
+    end loop;
+    if fn like 'public.%' and exists (select 1 from pg_roles where rolname = 'service_role') then
       execute format('grant execute on function %s to service_role', fn);
+    end if;
+  end loop;
+  foreach tbl in array array[
+    'camille_settings', 'camille_opening_hours', 'camille_closed_days', 'camille_appointments', 'camille_sms_outbox',
+    'camille_idempotency'
+  ] loop
+    execute format('revoke all on table public.%I from public', tbl);
+    foreach role_name in array array['anon', 'authenticated'] loop
+      if exists (select 1 from pg_roles where rolname = role_name) then
+        execute format('revoke all on table public.%I from %I', tbl, role_name);
+      end if;
+    end loop;
+  end loop;
+  foreach role_name in array array['anon', 'authenticated', 'service_role'] loop
+    if exists (select 1 from pg_roles where rolname = role_name) then
+      execute format('revoke all on schema camille_private from %I', role_name);
     end if;
   end loop;
 end $$;

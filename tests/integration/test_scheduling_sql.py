@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterator
@@ -48,6 +49,65 @@ def call(conn: psycopg.Connection[TupleRow], function: str, headers: dict[str, s
 
 def booking(day: dt.date, time: str = "09:00", phone: str = "+41791234567") -> dict[str, Any]:
     return {"p_date": day, "p_time": time, "p_patient_name": "Jeanne Martin", "p_phone": phone, "p_reason": "contrôle"}
+
+
+SUPABASE_ROLES = ("anon", "authenticated", "service_role")
+
+
+def supabase_like(url: str) -> None:
+    """Roles and default privileges as Supabase has them: anon and authenticated get EXECUTE on new functions."""
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
+        for role in SUPABASE_ROLES:  # roles are server-wide: another test may create them at the same moment
+            if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None:
+                with contextlib.suppress(psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                    conn.execute(f'create role "{role}" nologin')
+        conn.execute("grant usage on schema public to anon, authenticated, service_role")
+        conn.execute("alter default privileges in schema public grant execute on functions to anon, authenticated")
+        conn.execute("alter default privileges in schema public grant all on tables to anon, authenticated")
+
+
+def as_role(conn: psycopg.Connection[TupleRow], role: str, sql: str) -> str:
+    """Run one statement as `role`; 'ok' or the SQLSTATE it failed with."""
+    try:
+        with conn.transaction():
+            conn.execute(f'set local role "{role}"')
+            conn.execute(sql)
+    except psycopg.Error as exc:
+        return exc.sqlstate or "?"
+    return "ok"
+
+
+def test_only_the_service_role_can_reach_the_functions_and_tables(postgres_url: str) -> None:
+    """anon and authenticated cannot run an operation, a helper or read a table; service_role runs the operations."""
+    supabase_like(postgres_url)
+    migrate(postgres_url)
+    day = next_monday().isoformat()
+    operation = f"select public.check_availability('{day}'::date, null, null)"
+    statements = [
+        operation,
+        "select public.send_sms('+41791234567', 'x')",
+        "select camille_private.request_key()",
+        f"select camille_private.free_slots('{day}'::date)",
+        "select count(*) from public.camille_appointments",
+        "select count(*) from public.camille_idempotency",
+    ]
+    with psycopg.connect(postgres_url, autocommit=True, connect_timeout=5) as conn:
+        for role in ("anon", "authenticated"):
+            assert [as_role(conn, role, sql) for sql in statements] == ["42501"] * len(statements), role
+        assert as_role(conn, "service_role", operation) == "ok"
+        assert as_role(conn, "service_role", "select camille_private.request_key()") == "42501"
+
+
+def test_postgrest_sees_only_the_four_operations(postgres_url: str) -> None:
+    """The public schema, the one PostgREST exposes, holds Camille's four operations and none of its helpers."""
+    migrate(postgres_url)
+    with psycopg.connect(postgres_url, connect_timeout=5) as conn:
+        rows = conn.execute(
+            "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'"
+        ).fetchall()
+    assert sorted(name for (name,) in rows) == [
+        "book_appointment", "cancel_appointment", "check_availability", "send_sms"
+    ]  # fmt: skip
 
 
 def test_migration_runs_twice(postgres_url: str) -> None:
