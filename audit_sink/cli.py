@@ -204,18 +204,37 @@ def erase(
     typer.echo(f"erased {len(erased)} call(s)", err=True)
 
 
+# Shredding cannot be undone. A period under a year is almost always a slip (a number of months typed as days, a
+# test value left in the environment), and it would destroy the trail a clinic needs to answer a complaint, a
+# patient's access request or a breach inquiry. The default is 20 years, the French retention period of medical
+# records. `--force` goes below the floor for a clinic that has decided so.
+RETENTION_FLOOR_DAYS = 365
+
+
 @app.command("retention")
 def retention(
-    days: Annotated[int | None, typer.Option(help="Shred calls older than this (default: the setting).")] = None,
+    days: Annotated[int | None, typer.Option(min=1, help="Shred calls older than this (default: the setting).")] = None,
     dry_run: bool = False,
+    force: Annotated[
+        bool, typer.Option("--force", help=f"Shred with a period under {RETENTION_FLOOR_DAYS} days.")
+    ] = False,
 ) -> None:
     """Shred every call older than the retention period (run it daily from cron)."""
     settings = _settings()
+    period = days if days is not None else settings.audit_retention_days
+    if period < RETENTION_FLOOR_DAYS and not force and not dry_run:
+        typer.echo(
+            f"refusing to shred with a period of {period} days, under the floor of {RETENTION_FLOOR_DAYS} days "
+            "(shredding cannot be undone): check the number, or pass --force",
+            err=True,
+        )
+        raise typer.Exit(2)
     store = _store()
-    cutoff = datetime.now(UTC) - timedelta(days=days or settings.audit_retention_days)
+    cutoff = datetime.now(UTC) - timedelta(days=period)
     expired = store.expired_calls(cutoff)
     if not dry_run and expired:
-        store.erase(expired, "retention", f"older than {days or settings.audit_retention_days} days")
+        forced = " (under the floor, --force)" if period < RETENTION_FLOOR_DAYS else ""
+        store.erase(expired, "retention", f"older than {period} days{forced}")
     typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "expired": len(expired), "shredded": not dry_run}))
 
 

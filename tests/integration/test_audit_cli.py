@@ -86,6 +86,27 @@ def test_retention_shreds_calls_older_than_the_period(data_dir: Path) -> None:
     assert calls["call-c"]["shredded_at"] and not calls["call-a"]["shredded_at"]
 
 
+def shredded(data_dir: Path) -> set[str]:
+    return {c["call_id"] for c in map(json.loads, run("list")[1].splitlines()) if c["shredded_at"]}
+
+
+def test_retention_under_the_floor_is_refused_without_force(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A period under 365 days, given or from the setting, shreds nothing unless --force; a dry run is allowed."""
+    code, output = run("retention", "--days", "30")
+    assert code == 2 and "--force" in output
+    monkeypatch.setenv("CAMILLE_AUDIT_RETENTION_DAYS", "364")
+    assert run("retention")[0] == 2
+    assert shredded(data_dir) == set()
+    code, output = run("retention", "--dry-run")
+    assert code == 0 and (json.loads(output)["expired"], json.loads(output)["shredded"]) == (1, False)
+    assert shredded(data_dir) == set()
+    code, output = run("retention", "--days", "30", "--force")
+    assert code == 0 and json.loads(output)["expired"] == 1
+    assert shredded(data_dir) == {"call-c"}
+    access = build_store(AuditSinkSettings(data_dir=data_dir)).access_log("call-c")
+    assert access[-1]["reason"] == "older than 30 days (under the floor, --force)"
+
+
 def test_rotate_key_then_rewrap_moves_every_call(data_dir: Path) -> None:
     """`rotate-key` makes a new current key; `rewrap` moves all calls to it and they still read."""
     code, new_id = run("rotate-key")
