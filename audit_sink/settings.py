@@ -6,11 +6,9 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from runtime.settings import CommonSettings
+from runtime.settings import CommonSettings, given
 
-
-def _given(secret: SecretStr | None) -> bool:
-    return secret is not None and bool(secret.get_secret_value().strip())
+PRODUCTION_STREAM_REPLICAS = 3
 
 
 class AuditSinkSettings(CommonSettings):
@@ -31,6 +29,11 @@ class AuditSinkSettings(CommonSettings):
         description="JSON key file (current id, master keys, index key). Unset in development: generated in data_dir.",
     )
     audit_stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas (3 in production).")
+    audit_single_nats_server: bool = Field(
+        default=False,
+        description="Production on one NATS server (Docker Compose on one host): accept fewer than 3 replicas; "
+        "the stream then lives and dies with that host's disk.",
+    )
     audit_stream_max_age_s: float = Field(default=7 * 24 * 3600, gt=0, description="How long the stream keeps events.")
     audit_stream_max_bytes: int = Field(default=1 << 30, description="Stream size limit; new publishes fail past it.")
     audit_duplicate_window_s: float = Field(default=120, gt=0, description="JetStream de-duplication window.")
@@ -42,15 +45,25 @@ class AuditSinkSettings(CommonSettings):
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
-        if not _given(self.audit_master_key) and self.audit_key_file is None:
+        if not given(self.audit_master_key) and self.audit_key_file is None:
             problems.append(
                 "CAMILLE_AUDIT_MASTER_KEY or CAMILLE_AUDIT_KEY_FILE is required in production "
                 "(the generated development key is refused)"
             )
+        if not (self.audit_db_url or "").strip().lower().startswith("postgres"):
+            problems.append(
+                "CAMILLE_AUDIT_DB_URL must name a PostgreSQL database in production: the sink's replicas share it, "
+                "and a SQLite file in a container is lost with it"
+            )
+        if self.audit_stream_replicas < PRODUCTION_STREAM_REPLICAS and not self.audit_single_nats_server:
+            problems.append(
+                f"CAMILLE_AUDIT_STREAM_REPLICAS must be {PRODUCTION_STREAM_REPLICAS} in production (one copy of the "
+                "stream is lost with its server); on a single NATS server set CAMILLE_AUDIT_SINGLE_NATS_SERVER=true"
+            )
         return problems
 
     def has_env_keys(self) -> bool:
-        return _given(self.audit_master_key)
+        return given(self.audit_master_key)
 
     def database_url(self) -> str:
         return self.audit_db_url or f"sqlite:///{self.data_dir / 'audit.sqlite3'}"

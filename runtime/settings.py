@@ -9,12 +9,30 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Self
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHIPPED_CLINIC_FILE = Path(__file__).parent / "clinics" / "fillion.yaml"
 # Written into the data dir by a reference scheduling API in local runs, so a tool runner there finds it.
 REFERENCE_URL_FILE = "reference-url"
+
+
+def given(value: SecretStr | str | None) -> bool:
+    """Set to something besides blanks: Compose turns an unset `${VAR:-}` into an empty string, not an absence."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return value is not None and bool(value.strip())
+
+
+def is_shipped_example(path: Path) -> bool:
+    """One of the shipped example clinic files, by path or by content (a copy mounted elsewhere, a ConfigMap)."""
+    if path == SHIPPED_CLINIC_FILE:
+        return True
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return False  # a missing file is reported by the clinic loader, with its own message
+    return any(content == example.read_bytes() for example in SHIPPED_CLINIC_FILE.parent.glob("*.yaml"))
 
 
 class Environment(StrEnum):
@@ -49,8 +67,8 @@ class CommonSettings(BaseSettings):
         problems = []
         if not self.nats_url:
             problems.append("NATS_URL is required in production (no embedded server)")
-        if self.clinic_file == SHIPPED_CLINIC_FILE:
-            problems.append("CAMILLE_CLINIC_FILE must point at the clinic's own file, not the shipped example")
+        if is_shipped_example(self.clinic_file):
+            problems.append("CAMILLE_CLINIC_FILE must point at the clinic's own file, not a shipped example")
         return problems
 
     @model_validator(mode="after")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from runtime.settings import CommonSettings, Environment
+from runtime.settings import CommonSettings, Environment, given
 
 
 class ReferenceSettings(CommonSettings):
@@ -27,10 +27,12 @@ class ReferenceSettings(CommonSettings):
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         problems = [p for p in problems if not p.startswith("NATS_URL")]  # this service does not use NATS
-        if self.webhook_secret is None:
+        if not given(self.webhook_secret):
             problems.append("CAMILLE_WEBHOOK_SECRET is required in production")
-        if not self.reference_db_url:
-            problems.append("CAMILLE_REFERENCE_DB_URL is required in production (no SQLite file in a pod)")
+        if not (self.reference_db_url or "").strip().lower().startswith("postgres"):
+            problems.append(
+                "CAMILLE_REFERENCE_DB_URL must name a PostgreSQL database in production (no SQLite file in a container)"
+            )
         if self.reference_admin:
             problems.append("CAMILLE_REFERENCE_ADMIN must be off in production")
         return problems

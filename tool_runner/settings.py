@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from runtime.settings import REFERENCE_URL_FILE, CommonSettings
+from runtime.settings import REFERENCE_URL_FILE, CommonSettings, given
 
 SHIPPED_ROUTING_FILE = Path(__file__).parent / "tools.yaml"
 DEFAULT_REFERENCE_URL = "http://127.0.0.1:8765"
@@ -47,6 +47,6 @@ class ToolRunnerSettings(CommonSettings):
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
-        if self.webhook_secret is None:
+        if not given(self.webhook_secret):
             problems.append("CAMILLE_WEBHOOK_SECRET is required in production (Standard Webhooks signing secret)")
         return problems

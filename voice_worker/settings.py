@@ -7,7 +7,12 @@ from pathlib import Path
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from runtime.settings import CommonSettings
+from runtime.settings import CommonSettings, given
+
+DEVELOPMENT_IDENTITY_HASH_KEY = "camille-development-only"
+# The hash of a caller's identity (on a phone line, their number) is only as strong as its key: a short one lets
+# whoever reads the logs or the audit trail try every phone number. 32 characters: `openssl rand -base64 32` gives 44.
+MIN_IDENTITY_HASH_KEY_CHARS = 32
 
 
 class TurnDetectionMode(StrEnum):
@@ -68,19 +73,23 @@ class VoiceWorkerSettings(CommonSettings):
     audit_flush_timeout_s: float = Field(default=3.0, ge=0, description="Wait at call end for audit to publish.")
     audit_publish_timeout_s: float = Field(default=2.0, gt=0, description="One JetStream publish attempt.")
     identity_hash_key: SecretStr = Field(
-        default=SecretStr("camille-development-only"),
+        default=SecretStr(DEVELOPMENT_IDENTITY_HASH_KEY),
         description="Key of the participant-identity hash in logs and audit.",
     )
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
-        if not self.livekit_url or self.livekit_api_key is None or self.livekit_api_secret is None:
+        if not (given(self.livekit_url) and given(self.livekit_api_key) and given(self.livekit_api_secret)):
             problems.append("LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET are required in production")
         if self.azure_deployment:
-            if self.azure_api_key is None or not self.azure_endpoint:
+            if not (given(self.azure_api_key) and given(self.azure_endpoint)):
                 problems.append("AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT are required with Azure")
-        elif self.openai_api_key is None:
+        elif not given(self.openai_api_key):
             problems.append("OPENAI_API_KEY is required in production")
-        if self.identity_hash_key.get_secret_value() == "camille-development-only":
-            problems.append("CAMILLE_IDENTITY_HASH_KEY must be set to a secret in production")
+        key = self.identity_hash_key.get_secret_value().strip()
+        if key == DEVELOPMENT_IDENTITY_HASH_KEY or len(key) < MIN_IDENTITY_HASH_KEY_CHARS:
+            problems.append(
+                f"CAMILLE_IDENTITY_HASH_KEY must be a secret of at least {MIN_IDENTITY_HASH_KEY_CHARS} characters in "
+                "production (e.g. `openssl rand -base64 32`)"
+            )
         return problems

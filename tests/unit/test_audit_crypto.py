@@ -53,6 +53,8 @@ def test_production_refuses_without_an_explicit_key_source(tmp_path: Path, monke
     monkeypatch.setenv("CAMILLE_ENV", "production")
     monkeypatch.setenv("NATS_URL", "nats://127.0.0.1:4222")
     monkeypatch.setenv("CAMILLE_CLINIC_FILE", str(tmp_path / "clinic.yaml"))
+    monkeypatch.setenv("CAMILLE_AUDIT_DB_URL", "postgresql://audit@db/audit")
+    monkeypatch.setenv("CAMILLE_AUDIT_STREAM_REPLICAS", "3")
     with pytest.raises(ConfigurationError, match="CAMILLE_AUDIT_MASTER_KEY"):
         AuditSinkSettings()
     monkeypatch.setenv("CAMILLE_AUDIT_MASTER_KEY", "k1:" + base64.b64encode(bytes(32)).decode())

@@ -1,10 +1,44 @@
-"""Settings: local defaults just work; production refuses to start on anything missing."""
+"""Settings: local defaults just work; production refuses to start on anything missing or unsafe."""
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from audit_sink.settings import AuditSinkSettings
 from runtime.settings import SHIPPED_CLINIC_FILE, CommonSettings, ConfigurationError
+from scheduling_api.settings import ReferenceSettings
+from tool_runner.settings import ToolRunnerSettings
+from voice_worker.settings import VoiceWorkerSettings
+
+
+@pytest.fixture
+def own_clinic(tmp_path: Path) -> Path:
+    """The clinic's own file: the example with one thing changed, as a clinic starts from it."""
+    clinic = tmp_path / "clinic.yaml"
+    clinic.write_text(SHIPPED_CLINIC_FILE.read_text().replace("+33 1 99 00 12 34", "+33 1 99 00 56 78"))
+    return clinic
+
+
+def production(clinic: Path, **values: Any) -> dict[str, Any]:
+    return {"env": "production", "nats_url": "nats://nats:4222", "clinic_file": clinic, **values}
+
+
+AUDIT_KEY = "k1:" + base64.b64encode(bytes(32)).decode()
+COMPLETE: dict[type[CommonSettings], dict[str, Any]] = {
+    AuditSinkSettings: {
+        "audit_master_key": AUDIT_KEY, "audit_db_url": "postgresql://audit@db/audit", "audit_stream_replicas": 3
+    },
+    VoiceWorkerSettings: {
+        "livekit_url": "wss://lk.example", "livekit_api_key": "key", "livekit_api_secret": "secret",
+        "openai_api_key": "sk-x", "identity_hash_key": "h" * 44,
+    },
+    ToolRunnerSettings: {"webhook_secret": "whsec_x"},
+    ReferenceSettings: {"webhook_secret": "whsec_x", "reference_db_url": "postgresql://ref@db/ref"},
+}  # fmt: skip
 
 
 def test_local_defaults_need_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,11 +58,72 @@ def test_production_lists_every_problem(monkeypatch: pytest.MonkeyPatch) -> None
     assert "NATS_URL" in str(info.value) and "CAMILLE_CLINIC_FILE" in str(info.value)
 
 
-def test_production_with_everything_set_starts(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_production_with_everything_set_starts(monkeypatch: pytest.MonkeyPatch, own_clinic: Path) -> None:
     """A complete production configuration is accepted."""
-    clinic = tmp_path / "clinic.yaml"
-    clinic.write_text(SHIPPED_CLINIC_FILE.read_text())
     monkeypatch.setenv("CAMILLE_ENV", "production")
     monkeypatch.setenv("NATS_URL", "nats://nats:4222")
-    monkeypatch.setenv("CAMILLE_CLINIC_FILE", str(clinic))
+    monkeypatch.setenv("CAMILLE_CLINIC_FILE", str(own_clinic))
     assert CommonSettings().nats_url == "nats://nats:4222"
+
+
+@pytest.mark.parametrize("service", list(COMPLETE), ids=lambda cls: cls.__name__)
+def test_each_service_starts_in_production_with_its_settings(service: type[CommonSettings], own_clinic: Path) -> None:
+    """Each service's complete production settings (the ones the deployment gives it) are accepted."""
+    assert service(**production(own_clinic, **COMPLETE[service])).env == "production"
+
+
+@pytest.mark.parametrize("example", ["fillion.yaml", "geneve.yaml"])
+def test_a_copy_of_a_shipped_clinic_is_refused(tmp_path: Path, example: str) -> None:
+    """A shipped example copied or mounted under another path is still the example: production refuses it."""
+    copy = tmp_path / "clinic.yaml"
+    copy.write_bytes(SHIPPED_CLINIC_FILE.with_name(example).read_bytes())
+    with pytest.raises(ConfigurationError, match="not a shipped example"):
+        CommonSettings(**production(copy))
+
+
+@pytest.mark.parametrize(
+    ("service", "blank"),
+    [
+        (AuditSinkSettings, "audit_master_key"),
+        (AuditSinkSettings, "audit_db_url"),
+        (VoiceWorkerSettings, "livekit_api_key"),
+        (VoiceWorkerSettings, "openai_api_key"),
+        (VoiceWorkerSettings, "identity_hash_key"),
+        (ToolRunnerSettings, "webhook_secret"),
+        (ReferenceSettings, "webhook_secret"),
+        (ReferenceSettings, "reference_db_url"),
+    ],
+)
+def test_a_blank_secret_counts_as_missing(service: type[CommonSettings], blank: str, own_clinic: Path) -> None:
+    """An empty or blank value (what Compose passes for an unset variable) is refused like a missing one."""
+    for value in ("", "   "):
+        with pytest.raises(ConfigurationError, match=blank.upper()):
+            service(**production(own_clinic, **COMPLETE[service] | {blank: value}))
+
+
+@pytest.mark.parametrize(
+    ("unsafe", "named"),
+    [
+        ({"audit_db_url": None}, "CAMILLE_AUDIT_DB_URL"),
+        ({"audit_db_url": "sqlite:////var/lib/camille/audit.sqlite3"}, "CAMILLE_AUDIT_DB_URL"),
+        ({"audit_stream_replicas": 1}, "CAMILLE_AUDIT_STREAM_REPLICAS"),
+    ],
+    ids=["no-database", "sqlite", "one-replica"],
+)
+def test_the_audit_sink_refuses_an_unsafe_store_or_stream(unsafe: dict[str, Any], named: str, own_clinic: Path) -> None:
+    """Production audit needs PostgreSQL and a stream of three replicas."""
+    with pytest.raises(ConfigurationError, match=named):
+        AuditSinkSettings(**production(own_clinic, **COMPLETE[AuditSinkSettings] | unsafe))
+
+
+def test_one_replica_is_accepted_only_when_declared_single_server(own_clinic: Path) -> None:
+    """On one NATS server (Compose), one replica is accepted once CAMILLE_AUDIT_SINGLE_NATS_SERVER says so."""
+    settings = production(own_clinic, **COMPLETE[AuditSinkSettings] | {"audit_stream_replicas": 1})
+    assert AuditSinkSettings(**settings, audit_single_nats_server=True).audit_stream_replicas == 1
+
+
+@pytest.mark.parametrize("key", ["camille-development-only", "secret", "x" * 31])
+def test_the_identity_hash_key_must_be_a_long_secret(key: str, own_clinic: Path) -> None:
+    """The development key and any key under 32 characters are refused in production."""
+    with pytest.raises(ConfigurationError, match="CAMILLE_IDENTITY_HASH_KEY"):
+        VoiceWorkerSettings(**production(own_clinic, **COMPLETE[VoiceWorkerSettings] | {"identity_hash_key": key}))

@@ -153,11 +153,11 @@ async def test_production_worker_refuses_offline_or_missing_phrases(
     from voice_worker.phrases import OFFLINE_VOICE
 
     clinic_file = tmp_path / "clinic.yaml"
-    clinic_file.write_bytes(SHIPPED_CLINIC_FILE.read_bytes())  # test set-up
+    clinic_file.write_bytes(SHIPPED_CLINIC_FILE.read_bytes() + b"# the clinic's own copy\n")  # test set-up
     env = {
         "CAMILLE_ENV": "production", "NATS_URL": "nats://n:4222", "CAMILLE_CLINIC_FILE": str(clinic_file),
         "LIVEKIT_URL": "wss://lk", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s", "OPENAI_API_KEY": "sk-x",
-        "CAMILLE_IDENTITY_HASH_KEY": "secret", "CAMILLE_PHRASE_CACHE_DIR": str(tmp_path / "phrases"),
+        "CAMILLE_IDENTITY_HASH_KEY": "k" * 32, "CAMILLE_PHRASE_CACHE_DIR": str(tmp_path / "phrases"),
     }  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(name, value)
