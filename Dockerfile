@@ -13,8 +13,12 @@ COPY camille camille
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
+# keys/ and phrases/: where Compose mounts the audit key and phrase volumes; a new named volume takes its owner and
+# mode from the image's directory.
 RUN useradd --system --uid 10001 --home /var/lib/camille camille \
- && mkdir -p /var/lib/camille && chown camille /var/lib/camille
+ && mkdir -p /var/lib/camille/keys /var/lib/camille/phrases \
+ && chown camille /var/lib/camille /var/lib/camille/keys /var/lib/camille/phrases \
+ && chmod 700 /var/lib/camille/keys
 COPY --from=build /install /usr/local
 USER 10001
 WORKDIR /var/lib/camille

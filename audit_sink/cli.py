@@ -238,6 +238,21 @@ def retention(
     typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "expired": len(expired), "shredded": not dry_run}))
 
 
+@app.command("init-keys")
+def init_keys() -> None:
+    """Create the key file CAMILLE_AUDIT_KEY_FILE names (mode 0600, one master key), once; an existing file is kept."""
+    from audit_sink.keys import FileKeyProvider
+
+    settings = _settings()
+    path = settings.audit_key_file
+    if path is None:
+        typer.echo("set CAMILLE_AUDIT_KEY_FILE to the key file's path (on a volume that is backed up)", err=True)
+        raise typer.Exit(2)
+    existed = path.exists()
+    keys = FileKeyProvider.create(path)
+    typer.echo(f"{'kept' if existed else 'created'} {path}: current key {keys.current_key_id()}", err=True)
+
+
 @app.command("rotate-key")
 def rotate_key() -> None:
     """Add a new master key to the key file and make it current (running sinks pick it up without restart)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,6 +106,20 @@ def test_retention_under_the_floor_is_refused_without_force(data_dir: Path, monk
     assert shredded(data_dir) == {"call-c"}
     access = build_store(AuditSinkSettings(data_dir=data_dir)).access_log("call-c")
     assert access[-1]["reason"] == "older than 30 days (under the floor, --force)"
+
+
+def test_init_keys_creates_the_key_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`init-keys` writes a 0600 key file where CAMILLE_AUDIT_KEY_FILE says, then keeps it; unset, it refuses."""
+    monkeypatch.setenv("CAMILLE_DATA_DIR", str(tmp_path))
+    assert run("init-keys")[0] == 2
+    path = tmp_path / "keys" / "audit-keys.json"
+    monkeypatch.setenv("CAMILLE_AUDIT_KEY_FILE", str(path))
+    code, output = run("init-keys")
+    assert code == 0 and output.startswith(f"created {path}")
+    first = path.read_bytes()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    code, output = run("init-keys")
+    assert code == 0 and output.startswith(f"kept {path}") and path.read_bytes() == first
 
 
 def test_rotate_key_then_rewrap_moves_every_call(data_dir: Path) -> None:
