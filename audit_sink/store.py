@@ -186,7 +186,7 @@ class AuditStore:
             # The call was erased before these events arrived: their PHI is dropped (there is no key to keep it
             # under) and the empty marker makes readers report the call as erased.
             phi = ERASED_MARKER
-        if isinstance(event.payload, CallStarted) and event.payload.caller_phone is not None:
+        if isinstance(event.payload, CallStarted) and event.payload.caller_phone is not None and data_key:
             self.db.execute(
                 "UPDATE calls SET caller_hash = ? WHERE call_id = ?",
                 (self.caller_hash(event.payload.caller_phone.reveal()), event.call_id),
@@ -391,9 +391,10 @@ class AuditStore:
                 )
                 if not found:
                     continue
+                # The caller hash goes too: nothing left links the call to a phone number.
                 self.db.execute(
-                    "UPDATE calls SET key_id = NULL, wrapped_key = NULL, shredded_at = ?, shred_reason = ? "
-                    "WHERE call_id = ?",
+                    "UPDATE calls SET key_id = NULL, wrapped_key = NULL, caller_hash = NULL, shredded_at = ?, "
+                    "shred_reason = ? WHERE call_id = ?",
                     (now_text(), reason, call_id),
                 )
                 self._insert_access(actor, "erase", reason, call_id, "data key destroyed")

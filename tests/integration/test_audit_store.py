@@ -12,6 +12,7 @@ import pytest
 from audit_sink import crypto
 from audit_sink.keys import FileKeyProvider
 from audit_sink.store import MIGRATIONS, AuditStore, CallShreddedError
+from contracts.audit import CallStarted
 from offline_kit.bench.audit_samples import call_events
 
 PHONE = "+41791234567"
@@ -140,6 +141,19 @@ def test_erasure_shreds_the_call_keeps_the_chain_and_is_recorded(store: AuditSto
     assert store.verify().ok
     assert [e["action"] for e in store.access_log("call-a")] == ["erase"]
     assert store.db.execute("SELECT wrapped_key FROM calls WHERE call_id = ?", ("call-a",))[0][0] is None
+
+
+def test_an_erased_call_no_longer_links_to_the_callers_number(store: AuditStore) -> None:
+    """After erasure the caller's keyed hash is gone, and a late call_started does not bring it back."""
+    store.append(call_events("call-a", 4, phone=PHONE))
+    late = call_events("call-b", 4, phone=PHONE)
+    assert isinstance(late[0].payload, CallStarted)
+    store.append(late[1:])
+    assert store.erase(["call-a", "call-b"], "dpo", "patient request") == ["call-a", "call-b"]
+    store.append(late[:1])  # call-b's call_started, arriving after the erasure
+    assert store.calls_of_caller(PHONE) == []
+    assert store.db.execute("SELECT caller_hash FROM calls ORDER BY call_id") == [(None,), (None,)]
+    assert store.verify().ok
 
 
 def test_retention_finds_only_expired_calls(store: AuditStore) -> None:
