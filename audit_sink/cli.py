@@ -136,6 +136,14 @@ def export(
     typer.echo(f"exported {len(records)} events to {out}", err=True)
 
 
+@app.command("access-log")
+def access_log(call_id: Annotated[str | None, typer.Option("--call", help="Only this call's entries.")] = None) -> None:
+    """Print the access log (who read, exported, replayed or erased what, when, why) as JSON lines, to archive it
+    outside the system; reading it is not itself recorded (it holds no PHI)."""
+    for entry in _store().access_log(call_id):
+        typer.echo(json.dumps(entry, ensure_ascii=False))
+
+
 @app.command("verify")
 def verify() -> None:
     """Check every call's hash chain and the chain of call heads; exit 1 and name each break if any."""
@@ -206,8 +214,8 @@ def erase(
 
 # Shredding cannot be undone. A period under a year is almost always a slip (a number of months typed as days, a
 # test value left in the environment), and it would destroy the trail a clinic needs to answer a complaint, a
-# patient's access request or a breach inquiry. The default is 20 years, the French retention period of medical
-# records. `--force` goes below the floor for a clinic that has decided so.
+# patient's access request or a breach inquiry. The default is 20 years, the retention of French hospital records,
+# which GPs commonly follow. `--force` goes below the floor for a clinic that has decided so.
 RETENTION_FLOOR_DAYS = 365
 
 

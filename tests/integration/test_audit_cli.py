@@ -49,6 +49,19 @@ def test_show_requires_a_reason_and_records_the_access(data_dir: Path) -> None:
     assert [(a["actor"], a["action"], a["reason"]) for a in access] == [("dr-fillion", "show", "patient complaint 42")]
 
 
+def test_access_log_prints_every_recorded_read_and_erasure(data_dir: Path) -> None:
+    """`access-log` prints the chained log as JSON lines, all of it or one call's, with who, what and why."""
+    run("show", "call-a", "--reason", "complaint", "--actor", "dr-fillion")
+    run("erase", "call-b", "--reason", "patient request", "--actor", "dpo")
+    code, output = run("access-log")
+    entries = [json.loads(line) for line in output.splitlines()]
+    assert code == 0 and [(e["actor"], e["action"], e["call_id"]) for e in entries] == [
+        ("dr-fillion", "show", "call-a"), ("dpo", "erase", "call-b")
+    ]  # fmt: skip
+    code, output = run("access-log", "--call", "call-b")
+    assert [json.loads(line)["reason"] for line in output.splitlines()] == ["patient request"]
+
+
 def test_export_writes_private_json_lines(data_dir: Path) -> None:
     """`export` writes one decrypted event per line to a 0600 file and records the access."""
     out = data_dir / "export.jsonl"
