@@ -62,9 +62,7 @@ def test_token_expires_after_the_configured_few_minutes() -> None:
     # A negative leeway moves the verifier's clock to one second past the expiry.
     one_second_late = -(token["exp"] - time.time() + 1)
     with pytest.raises(jwt.ExpiredSignatureError):
-        jwt.decode(
-            raw, SECRET, algorithms=["HS256"], issuer=KEY, leeway=one_second_late, options={"verify_nbf": False}
-        )
+        jwt.decode(raw, SECRET, algorithms=["HS256"], issuer=KEY, leeway=one_second_late, options={"verify_nbf": False})
 
 
 def test_each_call_gets_a_new_random_identity_and_room() -> None:

@@ -18,6 +18,7 @@ export class Call {
     this.room = null;
     this.microphone = null;
     this.hungUp = false;
+    this.connected = false;
     this.agentTimer = null;
   }
 
@@ -46,6 +47,7 @@ export class Call {
       throw new CallError(ERRORS.serverUnreachable);
     }
     if (this.hungUp) return room.disconnect();
+    this.connected = true;
     await room.localParticipant.publishTrack(microphone, { source: Track.Source.Microphone });
     this.events.onState('waiting');
     this.events.onConnected();
@@ -72,7 +74,7 @@ export class Call {
       })
       .on(RoomEvent.AudioPlaybackStatusChanged, () => this.events.onAudioBlocked(!room.canPlaybackAudio))
       .on(RoomEvent.Disconnected, (reason) => {
-        if (this.hungUp) return;
+        if (this.hungUp || !this.connected) return; // a failed connect() is reported by start()
         const byAgent = reason === DisconnectReason.ROOM_DELETED || reason === DisconnectReason.PARTICIPANT_REMOVED;
         this.end(byAgent ? LABELS.agentEnded : ERRORS.callDropped, !byAgent);
       });

@@ -1,6 +1,6 @@
 // Everything the page says, in French. Error texts tell the caller what happened and what to do next.
 export const STATUS = {
-  idle: 'Appuyez sur « Appeler » pour parler à Camille.',
+  idle: 'Appuyez sur « Appeler » pour parler à Camille.',
   microphone: 'Autorisation du microphone…',
   connecting: 'Connexion…',
   waiting: 'Connexion… Camille arrive.',
@@ -13,23 +13,23 @@ export const STATUS = {
 
 export const ERRORS = {
   microphoneDenied:
-    'Vous avez refusé l’accès au microphone : Camille ne peut pas vous entendre. ' +
-    'Autorisez le microphone pour ce site dans les réglages de votre navigateur, puis appuyez de nouveau sur « Appeler ».',
-  microphoneMissing: 'Aucun microphone n’a été trouvé. Branchez-en un, puis appuyez de nouveau sur « Appeler ».',
+    'Vous avez refusé l’accès au microphone : Camille ne peut pas vous entendre. ' +
+    'Autorisez le microphone pour ce site dans les réglages de votre navigateur, puis appuyez de nouveau sur « Appeler ».',
+  microphoneMissing: 'Aucun microphone n’a été trouvé. Branchez-en un, puis appuyez de nouveau sur « Appeler ».',
   microphoneBusy:
-    'Le microphone est déjà utilisé par une autre application. Fermez-la, puis appuyez de nouveau sur « Appeler ».',
+    'Le microphone est déjà utilisé par une autre application. Fermez-la, puis appuyez de nouveau sur « Appeler ».',
   microphoneFailed: 'Le microphone n’a pas pu être ouvert. Vérifiez qu’il est branché et autorisé, puis réessayez.',
   insecurePage: 'Le microphone n’est disponible que sur une page sécurisée (adresse en https).',
   tokenUnreachable: 'Le service d’appel ne répond pas. Vérifiez votre connexion Internet et réessayez dans un instant.',
   tokenRefused: 'Cette page n’est pas autorisée à appeler le cabinet.',
   tokenRateLimited: (seconds) =>
-    `Trop de tentatives d’appel depuis votre connexion. Réessayez dans ${seconds} seconde${seconds > 1 ? 's' : ''}.`,
+    `Trop de tentatives d’appel depuis votre connexion. Réessayez dans ${seconds} seconde${seconds > 1 ? 's' : ''}.`,
   serverUnreachable:
-    'Impossible de joindre le serveur d’appel. Vérifiez votre connexion Internet et réessayez ; ' +
+    'Impossible de joindre le serveur d’appel. Vérifiez votre connexion Internet et réessayez ; ' +
     'si le problème continue, appelez le cabinet par téléphone.',
   agentAbsent: 'Camille ne répond pas pour le moment. Réessayez dans quelques minutes ou appelez le cabinet par téléphone.',
-  callDropped: 'L’appel a été coupé. Appuyez sur « Appeler » pour rappeler.',
-  unexpected: 'Une erreur inattendue a interrompu l’appel. Appuyez sur « Appeler » pour réessayer.',
+  callDropped: 'L’appel a été coupé. Appuyez sur « Appeler » pour rappeler.',
+  unexpected: 'Une erreur inattendue a interrompu l’appel. Appuyez sur « Appeler » pour réessayer.',
 };
 
 export const LABELS = {
