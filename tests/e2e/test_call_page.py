@@ -42,7 +42,7 @@ def refused_port() -> Iterator[int]:
 def page_url(refused_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real token service on a free port, in a thread of its own, handing out tokens for the dead LiveKit URL."""
     settings = TokenServiceSettings(
-        livekit_url=f"ws://127.0.0.1:{refused_port}",  # type: ignore[call-arg]
+        livekit_url=f"ws://127.0.0.1:{refused_port}",
         data_dir=tmp_path_factory.mktemp("web"),
     )
     ready: list[str] = []
@@ -139,9 +139,9 @@ def call(driver: Any, url: str) -> None:
 
 
 @pytest.mark.timeout(180)
-def test_call_button_gets_a_token_then_says_the_server_cannot_be_reached(page_url: str) -> None:
-    """Pressing « Appeler » fetches a token (200) and then shows the French message that the server is unreachable,
-    on a phone-sized and on a desktop viewport."""
+def test_call_button_gets_a_token_then_says_the_server_cannot_be_reached(page_url: str, refused_port: int) -> None:
+    """Pressing « Appeler » fetches a token (200), tries the LiveKit URL it names, and then shows the French message
+    that the server is unreachable, on a phone-sized and on a desktop viewport."""
     driver = browser()
     try:
         for name, metrics in (("phone", PHONE), ("desktop", None)):
@@ -152,6 +152,8 @@ def test_call_button_gets_a_token_then_says_the_server_cannot_be_reached(page_ur
             call(driver, page_url)
             message = wait_for_text(driver, "error", SERVER_UNREACHABLE)
             assert token_responses(driver) == [200], name
+            console = " ".join(entry["message"] for entry in driver.get_log("browser"))
+            assert f"ws://127.0.0.1:{refused_port}/rtc" in console, name  # it dialled the LiveKit URL of the token
             assert "réessayez" in message
             from selenium.webdriver.common.by import By
 
