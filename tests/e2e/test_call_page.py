@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from tests.conftest import unavailable
 from token_service.server import token_service_running
@@ -43,6 +44,7 @@ def page_url(refused_port: int, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """The real token service on a free port, in a thread of its own, handing out tokens for the dead LiveKit URL."""
     settings = TokenServiceSettings(
         livekit_url=f"ws://127.0.0.1:{refused_port}",
+        livekit_api_secret=SecretStr("a-test-secret-long-enough-for-hs256-signing"),
         data_dir=tmp_path_factory.mktemp("web"),
     )
     ready: list[str] = []
