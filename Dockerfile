@@ -9,6 +9,7 @@ COPY voice_worker voice_worker
 COPY tool_runner tool_runner
 COPY audit_sink audit_sink
 COPY scheduling_api scheduling_api
+COPY token_service token_service
 COPY camille camille
 RUN pip install --no-cache-dir --prefix=/install .
 

@@ -21,6 +21,7 @@ from camille.docs import docs as tool_runner_docs
 from camille.phrases import app as phrases_app
 from camille.up import app as up_app
 from scheduling_api.cli import app as scheduling_api_app
+from token_service.cli import app as token_service_app
 from tool_runner.cli import app as tool_runner_app
 from voice_worker.cli import app as voice_worker_app
 
@@ -39,6 +40,7 @@ app.add_typer(tool_runner_app, name="tool-runner", help="The tool runner service
 app.add_typer(scheduling_api_app, name="scheduling-api", help="The reference scheduling backend (HTTP).")
 app.add_typer(sink_app, name="audit-sink", help="The audit sink service.")
 app.add_typer(audit_app, name="audit", help="Read, verify, export, replay and erase audit records.")
+app.add_typer(token_service_app, name="token-service", help="The caller's web page and LiveKit token API.")
 app.add_typer(voice_worker_app, name="voice-worker", help="The LiveKit voice worker (dev | start | console).")
 app.add_typer(clinic_app, name="clinic", help="Check clinic files.")
 app.add_typer(phrases_app, name="phrases", help="The clinic's fixed phrases as pre-rendered audio.")

@@ -1,8 +1,8 @@
 """`camille up`: every service in one process on embedded defaults, for a clinic engineer's laptop.
 
-NATS (embedded unless NATS_URL is set), the reference scheduling backend, the tool runner and the audit sink run
-in-process; the voice worker needs a LiveKit server, so it is started as its own process only when LIVEKIT_URL is
-configured. `camille demo` runs a whole call offline instead.
+NATS (embedded unless NATS_URL is set), the reference scheduling backend, the tool runner, the audit sink and the token
+service (the caller's web page on CAMILLE_WEB_PORT) run in-process; the voice worker needs a LiveKit server, so it is
+started as its own process only when LIVEKIT_URL is configured. `camille demo` runs a whole call offline instead.
 """
 
 from __future__ import annotations
@@ -19,16 +19,23 @@ import typer
 app = typer.Typer(help="Run every service locally on embedded defaults.")
 
 
-async def _serve(nats_url: str, reference_port: int, voice: bool) -> None:
+async def _serve(nats_url: str, reference_port: int, web_port: int | None, voice: bool) -> None:
     from audit_sink.settings import AuditSinkSettings
     from camille.stack import local_stack
     from runtime.serve import wait_for_stop_signal
+    from token_service.server import token_service_running
+    from token_service.settings import TokenServiceSettings
     from tool_runner.settings import ToolRunnerSettings
 
-    async with local_stack(nats_url, ToolRunnerSettings(), AuditSinkSettings(), reference_port=reference_port) as stack:
+    web_settings = TokenServiceSettings()
+    async with (
+        local_stack(nats_url, ToolRunnerSettings(), AuditSinkSettings(), reference_port=reference_port) as stack,
+        token_service_running(web_settings, port=web_port) as web_url,
+    ):
         typer.echo(f"reference scheduling backend: {stack.reference_url}")
         typer.echo("audit sink: consuming camille.v1.audit.>")
         typer.echo("tool runner: answering camille.v1.tools.*")
+        typer.echo(f"call page: {web_url}/  (LiveKit at {web_settings.livekit_url})")
         worker = _start_voice_worker(nats_url) if voice else None
         typer.echo(f"NATS: {nats_url}  (Ctrl-C to stop)")
         try:
@@ -48,8 +55,12 @@ def _start_voice_worker(nats_url: str) -> subprocess.Popen[bytes]:
 @app.callback(invoke_without_command=True)
 def up(
     reference_port: Annotated[int, typer.Option(help="Port of the reference scheduling backend.")] = 8765,
+    web_port: Annotated[
+        int | None, typer.Option(help="Port of the call page and token API (default: CAMILLE_WEB_PORT, 8780).")
+    ] = None,
 ) -> None:
-    """Run NATS, the reference backend, the tool runner, the audit sink (and the voice worker with LiveKit)."""
+    """Run NATS, the reference backend, the tool runner, the audit sink, the call page (and the voice worker with
+    LiveKit)."""
     from runtime.bus import nats_url_or_embedded
     from runtime.logs import configure
     from runtime.settings import CommonSettings
@@ -60,4 +71,4 @@ def up(
     if not voice:
         typer.echo("voice worker: not started (set LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET, OPENAI_API_KEY)")
     with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
-        asyncio.run(_serve(nats_url, reference_port, voice))
+        asyncio.run(_serve(nats_url, reference_port, web_port, voice))

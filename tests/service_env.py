@@ -10,6 +10,7 @@ import pytest
 from audit_sink.settings import AuditSinkSettings
 from runtime.settings import CommonSettings
 from scheduling_api.settings import ReferenceSettings
+from token_service.settings import TokenServiceSettings
 from tool_runner.settings import ToolRunnerSettings
 from voice_worker.settings import VoiceWorkerSettings
 
@@ -20,6 +21,8 @@ SETTINGS_OF: dict[str, type[CommonSettings]] = {
     "tool-runner": ToolRunnerSettings,
     "scheduling-api": ReferenceSettings,
     "voice-worker": VoiceWorkerSettings,
+    "phrases": VoiceWorkerSettings,
+    "token-service": TokenServiceSettings,
 }
 _READ_PREFIXES = ("CAMILLE_", "NATS_", "LIVEKIT_", "OPENAI_", "AZURE_", "OTEL_")
 

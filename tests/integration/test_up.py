@@ -9,23 +9,25 @@ import signal
 import sys
 from pathlib import Path
 
+import httpx
 from nats.aio.client import Client as NATS
 
 from contracts.subjects import tool_subject
 from contracts.tools import CheckAvailabilityArgs, ToolReply, ToolRequest
 
 
-async def _wait_for(stream: asyncio.StreamReader, needle: str, timeout_s: float = 60) -> None:
+async def _wait_for(stream: asyncio.StreamReader, needle: str, timeout_s: float = 60) -> list[str]:
+    """The lines printed up to and including the first that holds `needle`."""
     seen: list[str] = []
 
-    async def scan() -> None:
+    async def scan() -> list[str]:
         while line := (await stream.readline()).decode():
             seen.append(line)
             if needle in line:
-                return
+                return seen
         raise AssertionError(f"{needle!r} never printed:\n{''.join(seen)}")
 
-    await asyncio.wait_for(scan(), timeout_s)
+    return await asyncio.wait_for(scan(), timeout_s)
 
 
 def next_weekday() -> dt.date:
@@ -36,18 +38,26 @@ def next_weekday() -> dt.date:
 
 
 async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: NATS, tmp_path: Path) -> None:
-    """With NATS_URL set, `camille up` answers check_availability from the reference backend and exits on SIGINT."""
+    """With NATS_URL set, `camille up` answers check_availability from the reference backend, serves the call page and
+    its tokens, and exits on SIGINT."""
     env = os.environ | {"NATS_URL": nats_url, "CAMILLE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
-    env.pop("LIVEKIT_URL", None)
+    for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "CAMILLE_WEB_PORT"):
+        env.pop(name, None)
     process = await asyncio.create_subprocess_exec(
-        *[sys.executable, "-m", "camille.cli", "up", "--reference-port", "0"],
+        *[sys.executable, "-m", "camille.cli", "up", "--reference-port", "0", "--web-port", "0"],
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     assert process.stdout is not None
     try:
-        await _wait_for(process.stdout, "Ctrl-C to stop")
+        printed = await _wait_for(process.stdout, "Ctrl-C to stop")
+        [page_line] = [line for line in printed if line.startswith("call page: ")]
+        page = page_line.split()[2]
+        async with httpx.AsyncClient(timeout=10) as http:
+            assert '<html lang="fr">' in (await http.get(page)).text
+            grant = (await http.post(page + "api/token")).json()
+        assert grant["url"] == "ws://127.0.0.1:7880" and grant["room"].startswith("call-")
         request = ToolRequest.create(
             call_id="up-test",
             tool_call_id="fc_1",

@@ -65,9 +65,9 @@ def filled(repo_root: Path, clinic: Path) -> dict[str, str]:
         "CAMILLE_AUDIT_DB_PASSWORD": "1b" * 24,
         "CAMILLE_SCHEDULING_DB_PASSWORD": "2c" * 24,
         "CAMILLE_WEBHOOK_SECRET": "whsec_" + "A" * 43 + "=",
-        "LIVEKIT_URL": "wss://livekit.example.ch",
+        "LIVEKIT_URL": "wss://livekit.example.fr",
         "LIVEKIT_API_KEY": "APIkey",
-        "LIVEKIT_API_SECRET": "secret",
+        "LIVEKIT_API_SECRET": "L" * 40,
         "OPENAI_API_KEY": "sk-" + "x" * 40,
         "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
     }
@@ -116,7 +116,15 @@ def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_
     """CAMILLE_ENV defaults to production, and with .env filled in each service's settings are accepted."""
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
     services = camille_services(compose)
-    assert set(services) == {"scheduling-api", "tool-runner", "audit-keys", "audit-sink", "voice-worker"}
+    assert set(services) == {
+        "scheduling-api",
+        "tool-runner",
+        "audit-keys",
+        "audit-sink",
+        "voice-worker",
+        "phrases",
+        "token-service",
+    }
     for name, service in services.items():
         settings = settings_in(service["command"][0], container_environment(service), monkeypatch)
         assert settings.env == "production", name
@@ -130,7 +138,9 @@ def test_the_shipped_clinic_mounted_by_default_is_refused(repo_root: Path, monke
     """Without CAMILLE_CLINIC_YAML Compose mounts the shipped example, and every service refuses to start on it."""
     env = {k: v for k, v in filled(repo_root, SHIPPED_CLINIC_FILE).items() if k != "CAMILLE_CLINIC_YAML"}
     compose = interpolate(raw_compose(repo_root), env)
-    for service in camille_services(compose).values():
+    for name, service in camille_services(compose).items():
+        if name == "token-service":  # it reads no clinic file: it only signs LiveKit tokens
+            continue
         with pytest.raises(ConfigurationError, match="shipped example"):
             settings_in(service["command"][0], container_environment(service), monkeypatch)
 
@@ -161,9 +171,9 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
         "scheduling-db": {"scheduling-api"},
         "superuser": {"postgres"},
         "audit-keys": {"audit-sink", "audit-keys"},
-        "openai": {"voice-worker"},
-        "livekit": {"voice-worker"},
-        "identity-hash": {"voice-worker"},
+        "openai": {"voice-worker", "phrases"},
+        "livekit": {"voice-worker", "phrases", "token-service"},
+        "identity-hash": {"voice-worker", "phrases"},
         "jetstream": {"nats"},
     }
 

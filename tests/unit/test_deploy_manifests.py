@@ -24,7 +24,7 @@ def deployments(repo_root: Path) -> dict[str, dict[str, Any]]:
 def test_every_service_has_a_hardened_deployment(repo_root: Path) -> None:
     """Each service runs non-root with a read-only root filesystem and memory limits."""
     found = deployments(repo_root)
-    assert set(found) == {"tool-runner", "audit-sink", "voice-worker", "scheduling-api"}
+    assert set(found) == {"tool-runner", "audit-sink", "voice-worker", "scheduling-api", "token-service"}
     for name, deployment in found.items():
         pod = deployment["spec"]["template"]["spec"]
         assert pod["securityContext"]["runAsNonRoot"] is True, name
@@ -67,7 +67,7 @@ def test_jetstream_fsyncs_every_write_everywhere(repo_root: Path) -> None:
 def test_compose_runs_every_service_from_one_image(repo_root: Path) -> None:
     """Compose runs the four services with the camille image and NATS from the nats service."""
     services = yaml.safe_load((repo_root / "compose.yaml").read_text())["services"]
-    for name in ("tool-runner", "audit-sink", "voice-worker", "scheduling-api"):
+    for name in ("tool-runner", "audit-sink", "voice-worker", "scheduling-api", "token-service"):
         assert services[name]["image"] == "camille:local"
         assert services[name]["environment"]["NATS_URL"] == "nats://nats:4222"
 
@@ -78,3 +78,78 @@ def test_reference_api_listens_beyond_loopback_in_containers(repo_root: Path) ->
     assert services["scheduling-api"]["environment"]["CAMILLE_REFERENCE_HOST"] == "0.0.0.0"
     [container] = deployments(repo_root)["scheduling-api"]["spec"]["template"]["spec"]["containers"]
     assert container["args"][container["args"].index("--host") + 1] == "0.0.0.0"
+
+
+def compose_services(repo_root: Path) -> dict[str, dict[str, Any]]:
+    services: dict[str, dict[str, Any]] = yaml.safe_load((repo_root / "compose.yaml").read_text())["services"]
+    return services
+
+
+def published(service: dict[str, Any]) -> dict[str, str]:
+    """container port (with /udp) -> host address:port, from the short port syntax."""
+    found = {}
+    for entry in service.get("ports", []):
+        host_ip, host_port, container = entry.split(":")
+        found[container] = f"{host_ip}:{host_port}"
+    return found
+
+
+def test_compose_voice_profile_runs_a_dev_livekit_on_loopback(repo_root: Path) -> None:
+    """The voice profile runs the official LiveKit image, pinned, in --dev mode, reachable from this machine only,
+    announcing the loopback address that its published media ports answer on."""
+    livekit = compose_services(repo_root)["livekit"]
+    image, _, tag = livekit["image"].partition(":")
+    assert image == "livekit/livekit-server" and tag.startswith("v") and tag != "latest"
+    command = livekit["command"]
+    assert "--dev" in command and command[command.index("--bind") + 1] == "0.0.0.0"
+    assert command[command.index("--node-ip") + 1] == "127.0.0.1"
+    udp_port = command[command.index("--udp-port") + 1]
+    ports = published(livekit)
+    assert ports == {"7880": "127.0.0.1:7880", "7881": "127.0.0.1:7881", f"{udp_port}/udp": f"127.0.0.1:{udp_port}"}
+    assert livekit["profiles"] == ["voice"]
+
+
+def test_compose_token_service_and_worker_use_that_livekit(repo_root: Path) -> None:
+    """The page's tokens name the published LiveKit port with the --dev key, the worker shares LiveKit's network (so
+    the announced 127.0.0.1 is LiveKit for it too) and waits for the rendered phrases."""
+    services = compose_services(repo_root)
+    web, worker = services["token-service"], services["voice-worker"]
+    assert web["command"][:1] == ["token-service"] and web["command"][web["command"].index("--host") + 1] == "0.0.0.0"
+    assert published(web) == {"8780": "127.0.0.1:8780"}
+    assert (
+        web["environment"]["LIVEKIT_URL"]
+        == worker["environment"]["LIVEKIT_URL"]
+        == "${LIVEKIT_URL:-ws://127.0.0.1:7880}"
+    )
+    for service in (web, worker):
+        assert service["environment"]["LIVEKIT_API_KEY"] == "${LIVEKIT_API_KEY:-devkey}"
+        assert service["environment"]["LIVEKIT_API_SECRET"] == "${LIVEKIT_API_SECRET:-secret}"
+        assert service["profiles"] == ["voice"]
+    assert worker["network_mode"] == "service:livekit"
+    assert worker["depends_on"]["phrases"]["condition"] == "service_completed_successfully"
+    phrases = services["phrases"]
+    assert phrases["command"] == ["phrases", "render"]
+    assert phrases["environment"]["CAMILLE_PHRASE_CACHE_DIR"] == worker["environment"]["CAMILLE_PHRASE_CACHE_DIR"]
+    assert "phrases:/var/lib/camille/phrases" in phrases["volumes"]
+    assert "phrases:/var/lib/camille/phrases" in worker["volumes"]
+
+
+def test_token_service_deployment_is_probed_and_reached_from_the_ingress_only(repo_root: Path) -> None:
+    """On Kubernetes the token service has health probes on its port, a Service, and a policy admitting the
+    ingress controller, the only peer whose X-Forwarded-For it trusts."""
+    deployment = deployments(repo_root)["token-service"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    args = container["args"]
+    port = int(args[args.index("--port") + 1])
+    assert args[args.index("--host") + 1] == "0.0.0.0"
+    assert container["ports"] == [{"name": "http", "containerPort": port}]
+    for probe in ("readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "http"}
+    docs = documents(repo_root / "k8s" / "token-service.yaml") + documents(repo_root / "k8s" / "network-policy.yaml")
+    [service] = [d for d in docs if d["kind"] == "Service"]
+    assert service["spec"]["ports"][0]["port"] == port
+    [policy] = [
+        d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "token-service-from-ingress"
+    ]
+    [rule] = policy["spec"]["ingress"]
+    assert rule["ports"] == [{"protocol": "TCP", "port": port}] and "namespaceSelector" in rule["from"][0]

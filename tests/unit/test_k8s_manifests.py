@@ -22,7 +22,8 @@ from tests.service_env import settings_in
 # The Kubernetes version the manifests are written for; kubernetes-validate ships its OpenAPI schemas.
 KUBERNETES_VERSION = "1.33.0"
 KEDA_SCHEMA = Path(__file__).resolve().parents[1] / "data" / "keda-scaledobject.schema.json"
-SERVICES = ("voice-worker", "tool-runner", "audit-sink", "scheduling-api")
+SERVICES = ("voice-worker", "tool-runner", "audit-sink", "scheduling-api", "token-service")
+NATS_CLIENTS = {"voice-worker", "tool-runner", "audit-sink"}
 
 
 @pytest.fixture(scope="module")
@@ -153,13 +154,14 @@ def test_each_policy_selects_the_pods_it_means(policies: list[Document], pods: d
         "scheduling-api": {"scheduling-api"},
         "postgresql": {"postgresql"},
         "nats-monitoring-from-keda": {"nats-0", "nats-1"},
+        "token-service-from-ingress": {"token-service"},
     }
 
 
 # (source, destination, port, protocol, allowed): what each service needs, and what it must not reach.
 CONNECTIONS: list[tuple[str, str | Address, int, str, bool]] = [
     *[(service, "kube-dns", 53, "UDP", True) for service in SERVICES],
-    *[(service, "nats-0", 4222, "TCP", service != "scheduling-api") for service in SERVICES],
+    *[(service, "nats-0", 4222, "TCP", service in NATS_CLIENTS) for service in SERVICES],
     ("nats-box", "nats-0", 4222, "TCP", False),
     ("look-alike", "nats-0", 4222, "TCP", False),
     ("nats-0", "nats-1", 6222, "TCP", True),
@@ -253,14 +255,15 @@ def test_each_deployment_reads_only_its_own_secret(rendered: list[Document], sec
 
 
 # Which Secrets may hold each key: the audit keys and database only the audit sink's, LiveKit and OpenAI only the
-# voice worker's, the webhook secret only the tool runner's and the scheduling API's.
+# voice worker's (LiveKit's also the token service's), the webhook secret only the tool runner's and the scheduling
+# API's.
 KEY_HOLDERS = {
     "CAMILLE_AUDIT_MASTER_KEY": {"audit-sink"},
     "CAMILLE_AUDIT_DB_URL": {"audit-sink"},
     "CAMILLE_AUDIT_INDEX_KEY": {"audit-sink"},
-    "LIVEKIT_URL": {"voice-worker"},
-    "LIVEKIT_API_KEY": {"voice-worker"},
-    "LIVEKIT_API_SECRET": {"voice-worker"},
+    "LIVEKIT_URL": {"voice-worker", "token-service"},
+    "LIVEKIT_API_KEY": {"voice-worker", "token-service"},
+    "LIVEKIT_API_SECRET": {"voice-worker", "token-service"},
     "OPENAI_API_KEY": {"voice-worker"},
     "CAMILLE_IDENTITY_HASH_KEY": {"voice-worker"},
     "CAMILLE_WEBHOOK_SECRET": {"tool-runner", "scheduling-api"},
@@ -284,7 +287,7 @@ def test_each_key_lives_only_in_the_secrets_allowed_to_hold_it(secrets: dict[str
 FILLED = {  # the blanks of secret.example.yaml, filled as its comments say
     "CAMILLE_AUDIT_MASTER_KEY": "k2026a:" + base64.b64encode(bytes(range(32))).decode(),
     "LIVEKIT_API_KEY": "APIkey",
-    "LIVEKIT_API_SECRET": "secret",
+    "LIVEKIT_API_SECRET": "L" * 40,
     "OPENAI_API_KEY": "sk-" + "x" * 40,
     "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
     "CAMILLE_WEBHOOK_SECRET": "whsec_" + "A" * 43 + "=",
@@ -331,9 +334,12 @@ def test_each_deployment_has_what_its_production_checks_need(
     deployment = of_kind(rendered, "Deployment")[service]
     env = container_env(deployment, rendered, secrets)
     assert env["CAMILLE_ENV"] == "production"
+    verb = deployment["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    if service == "token-service":  # it reads no clinic file: it only signs LiveKit tokens
+        assert settings_in(verb, env, monkeypatch).env == "production"
+        return
     shipped = mounted_clinic(deployment, rendered, env["CAMILLE_CLINIC_FILE"])
     clinic = tmp_path / "clinic.yaml"
-    verb = deployment["spec"]["template"]["spec"]["containers"][0]["args"][0]
     clinic.write_text(shipped)
     with pytest.raises(ConfigurationError, match="shipped example"):
         settings_in(verb, env | {"CAMILLE_CLINIC_FILE": str(clinic)}, monkeypatch)

@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"contracts", "runtime", "voice_worker", "tool_runner", "audit_sink", "scheduling_api", "camille"}
+PRODUCTION = {
+    "contracts",
+    "runtime",
+    "voice_worker",
+    "tool_runner",
+    "audit_sink",
+    "scheduling_api",
+    "token_service",
+    "camille",
+}
 DEVELOPMENT = {"offline_kit", "tests"}
 
 
@@ -53,3 +62,4 @@ def test_the_built_wheel_holds_no_development_module(tmp_path: Path) -> None:
     assert "voice_worker/emergency/weights.npz" in names
     assert any(name.startswith("audit_sink/migrations/") for name in names)
     assert any(name.startswith("scheduling_api/migrations/") for name in names)
+    assert {"token_service/static/index.html", "token_service/static/camille.js"} <= set(names)
