@@ -97,7 +97,7 @@ DRUG = rf"(?:{DRUG_NAME}|{alternation(_FORMS)})"
 UNIT = alternation("""
 mg milligrammes? g grammes? gr ml millilitres? cl centilitres? ui unites? microgrammes? mcg comprimes? cp gelules?
 gouttes? cachets? sachets? cuilleres? cuillerees? pulverisations? bouffees? suppositoires? suppos? ampoules? ovules?
-pipettes? patchs? pastilles? capsules? dosettes? granules? noisettes?
+pipettes? patchs? pastilles? capsules? dosettes? granules? noisettes? pschitts? pschits? pshitts? sprays?
 """)
 NUMBER = r"(?:\d+(?:\.\d+)?|un|une)"
 FRACTION = r"(?:demi|quart|tiers|moitie)"

@@ -67,14 +67,19 @@ _TAKE = _any(
     rf"(?<!vous )(?<!tu )(?<!qu )(?<!que )(?<!il )(?<!elle )\b{TAKE_IMPERATIVE}",
     rf"\b{MODAL} (?:{_WORD} ){{0,3}}?{_PRONOUNS}{TAKE_INFINITIVE}",
 )
+_TIME = (  # « évitez le lundi » is about the diary
+    r"(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|matin|matins|soir|soirs|apres midi|midi|heures?|jours?"
+    r"|semaine|week end|vacances|periode|debut|fin|retard|attente|affluence|rush)"
+)
 _NOT_ADMIN_NEXT = (  # the next word is there and is not the doctor, the agenda or a mistake
     rf"(?= (?!{ADMIN}\b|docteur|docteure|medecin|remplacant|cabinet|secretariat|pharmacien|erreur|probleme|bug"
     r"|malentendu|oubli|coupure|confusion|panne|souci|question|autre)[a-z])"
 )
 _EFFECT = _any(  # what a medicine is said to do
     r"soulag\w*", r"calm\w*", "aider", "aide", "aidera", "suffire", "suffit", "suffira", "ira", "ira mieux",
-    "irez mieux", "iras mieux", r"(?:faire|fera|fait) (?:baisser|passer|tomber|partir|degonfler)", "evitera",
-    "degagera", "passera", "fera du bien", "fait du bien", "marche bien", "marche tres bien", "marchent bien",
+    "irez mieux", "iras mieux", "mieux pour", "meilleur pour", "evitera", "degagera", "passera", "fera du bien",
+    r"(?:faire|fera|fait) (?:baisser|passer|tomber|partir|degonfler)", "fait du bien", "marche bien",
+    "marche tres bien", "marchent bien",
     "est efficace", "tres efficace", "est parfait", "fera l affaire", "fait effet", "est tres bien", "est ideal",
 )  # fmt: skip
 
@@ -117,7 +122,7 @@ _DOSE_RULES = {
         r"\bcuillere mesure",
         r"\bcommencez par (?:\d|un|une|demi)\b",
         r"\ble double (?:de la dose|d une dose|de la posologie)",
-        r"\bentre (?:les|deux|2) prises\b",
+        r"\bentre (?:les|deux|2|chaque) prises?\b",
     ),
 }
 _DRUG_RULES = {
@@ -143,6 +148,8 @@ _DRUG_RULES = {
         rf"\b{DRUG} (?:, )?c est (?:ce qu il y a de mieux|le mieux|ce qu il faut|ce qui marche|le plus efficace)\b",
         rf"\ble (?:mieux|plus simple|plus efficace) (?:, )?c est (?:le|la|l|du|de la|de l|un|une|des) {DRUG}\b",
         rf"\bavec {_PARTITIVE} [a-z]+ , (?:vous|il|elle|tu) \w+ mieux\b",
+        rf"\bavec (?:{_ARTICLE} )?{DRUG}\b(?: {_WORD}){{0,5}}(?: ,)? (?:{_WORD} ){{0,3}}(?:partiront|partira|passera"
+        r"|passeront|disparaitra|disparaitront|ira mieux|iront mieux|dormirez mieux|dormira mieux|calmera|calmeront)\b",
     ),
 }
 _INSTRUCTION_RULES = {
@@ -169,8 +176,9 @@ _INSTRUCTION_RULES = {
         rf"\b(?:retirez|retire) (?:la|le|les|l|votre|sa|son|ses) (?!{ADMIN}\b)[a-z]",
         rf"\b(?:surveillez|surveille) (?:sa|la|votre|le|les|son|ses) (?!{ADMIN}\b)[a-z]",
         r"\b(?:surveillez|surveille) (?:qu|que|s il|si)\b",
-        r"\b(?:evitez|evite) (?:(?!de\b|d\b)[a-z]+|(?:de|d) (?!venir|rappeler|appeler|vous garer|laisser|stationner"
-        r"|arriver|attendre)[a-z]+)",
+        rf"\b(?:evitez|evite) (?:(?:le|la|les|l|du|des|de la|de l|tout|toute|tous|toutes) )?(?!(?:de|d|le|la|les|l"
+        rf"|du|des|tout|toute|tous|toutes)\b|{ADMIN}\b|{_TIME}\b)[a-z]+",
+        r"\b(?:evitez|evite) (?:de|d) (?!venir|rappeler|appeler|vous garer|laisser|stationner|arriver|attendre)[a-z]+",
         r"\bappuyez (?:fort |bien |fermement )?sur (?:la|le|l|les) (?!touche|bouton|interphone|sonnette)[a-z]",
         r"\blaissez (?:a l air|secher|reposer|agir|respirer|couler|tremper)\b",
         r"\blaissez (?:le|la|les|lui) (?:se reposer|dormir|se coucher|au calme|au repos)\b",
@@ -178,7 +186,8 @@ _INSTRUCTION_RULES = {
         r"\bne (?:le |la |lui |vous |les )?(?:couvrez|grattez|gratte|posez|mouillez|forcez|frottez|percez|touchez"
         r"|allongez|couchez|baignez|exposez|mangez|buvez) (?:pas|rien|jamais|surtout pas|plus)\b",
         r"\bsurtout ne \w+ pas\b",
-        r"\bsous l eau\b",
+        r"\bsous l eau (?:froide|tiede|fraiche|claire|courante)\b",
+        rf"\b(?:passez|mettez|rincez|tenez|gardez|laissez) (?:{_WORD} ){{0,3}}sous l eau\b",
         r"\ba l eau (?:froide|tiede|claire|fraiche|salee|et au savon)\b",
         r"\beau (?:froide|tiede|salee|sucree|fraiche) pendant\b",
         r"\bpas (?:de|d) (?:douche|bain|baignade|piscine|sport|alcool|effort|efforts|gras|laitages?"
@@ -193,6 +202,8 @@ _INSTRUCTION_RULES = {
         r"|repos)\b)",
         rf"\bil (?:ne )?(?:faut|faudrait) (?:pas )?(?:que|qu) (?:il|elle|vous|tu|on) (?:ne )?{_PRONOUNS}"
         rf"{SUBJUNCTIVE}\b",
+        r"(?<![a-z] )\bqu (?:il|elle|ils|elles) (?:boive|boivent|mange|mangent|dorme|dorment|se repose|se reposent"
+        r"|se couche|se couchent|s allonge|s allongent|se mouche|se mouchent)\b",
     ),
     # « à votre place, je me reposerais »
     "care_soft": r"\b(?:a votre place|a ta place|si j etais vous|si j etais toi)(?: ,)? (?:je|j) "
@@ -218,7 +229,8 @@ _DIAGNOSIS_RULES = {
         r"\b(?:ca ressemble (?:beaucoup |bien |fort )?(?:a|aux)|ca me fait penser a|on dirait (?:bien )?|ca doit etre"
         r"|ca pourrait etre|ca m a (?:tout )?l air|ca a (?:tout )?l air|c est (?:surement|probablement|sans doute"
         rf"|certainement|typique|sans aucun doute|clairement)) {_ARTICLE}{_NOT_ADMIN_NEXT}",
-        r"\bc est (?:\w+ )?(?:viral|virale|bacterien|bacterienne|psychosomatique|benin|benigne|nerveux)\b",
+        r"\bc est (?:\w+ )?(?:viral|virale|bacterien|bacterienne|psychosomatique|benin|benigne|nerveux|musculaire"
+        r"|articulaire|tendineux|psychologique|hormonal|digestif|allergique|infectieux|inflammatoire|dentaire)\b",
         r"\b(?:classique|typique|frequent|normal) (?:a son age|chez les bebes|chez l enfant)\b",
         rf"\b(?:c est|ce n est) (?:{HEDGE} )?rien de (?:grave|serieux|mechant|inquietant)\b",
         r"\bca (?:n a pas|ne semble pas avoir) l air (?:grave|serieux|mechant|inquietant)\b",
@@ -247,6 +259,7 @@ _REPEAT = re.compile(  # Camille repeats the caller, the file or what was alread
     r"|\b(?:lui |leur |en |l |y )?(?:a|avez|as|ont|avait|aviez) (?:deja |bien )?"
     r"(?:pris|donne|mis|eu|avale|utilise|applique|essaye)\b|\b(?:il|elle|ils|elles|qui) (?:en )?(?:prend|prennent"
     r"|utilise|utilisent)\b|\bvous (?:en )?(?:prenez|utilisez)\b|\bvous appelez\b|\bparce qu"
+    r"|\b(?:avez vous|a t il|a t elle|vous avez|il a|elle a|tu as) (?:des|d autres|les) (?:symptomes|signes)\b"
 )
 _CONDITIONAL = re.compile(  # « si c'est une réaction allergique, appelez le 15 » is no diagnosis
     r"\bsi\b|\bs il\b|\ben cas d|\bau cas ou\b|\bquand\b|\blorsque\b|\best ce que\b|\bsavoir si\b"
