@@ -80,9 +80,14 @@ class CamilleAgent(Agent):
         self, text: AsyncIterable[str | TimedString], model_settings: ModelSettings
     ) -> AsyncGenerator[str | TimedString, None]:
         """Camille's transcript on its way to the transcript output and the chat context, read by the medical-advice
-        guardrail. This is the earliest point that sees it: the realtime plugin feeds this stream with each
-        `response.output_audio_transcript.delta` as it arrives, ahead of the audio it describes, while the
-        transcript output of a room (`TranscriptSynchronizer`) releases words only as their audio plays."""
+        guardrail.
+
+        This is the earliest point that sees her words (read in livekit-agents 1.8.9): the OpenAI plugin sends each
+        `response.output_audio_transcript.delta` into the message's text channel as it arrives, ahead of the audio
+        it describes, and `AgentActivity._realtime_generation_task_impl` hands that stream to this node, then
+        forwards what it yields to `session.output.transcription`. That output is later: in a room it is RoomIO's
+        `TranscriptSynchronizer`, which releases each word only as its audio plays (offline there is none). What
+        this node does not yield never reaches the transcript or the chat context."""
         speech = self.session.current_speech
         async for delta in self._supervisor.guard_speech(text, speech.id if speech is not None else None):
             yield delta

@@ -213,7 +213,9 @@ class CallSupervisor:
 
     async def _remind_model(self) -> None:
         """Add the no-advice reminder to the session instructions: no reply is created, and the model reads it
-        before its next answer (the interrupted reply is truncated to what was heard)."""
+        before its next answer (the interrupted reply is already truncated to what was heard). Instructions rather
+        than a chat-context item: a chat-context update is a diff of a copy, which could delete the phrase's own
+        message that LiveKit inserts at the same moment."""
         if self._session is None:
             return
         try:
