@@ -14,6 +14,8 @@ class AlertKind(StrEnum):
     AUDIT_DROPPED = "audit_dropped"
     REALTIME_FATAL = "realtime_fatal"
     BACKEND_DOWN = "backend_down"
+    MEDICAL_ADVICE = "medical_advice"
+    GUARDRAIL_FAILED = "guardrail_failed"
 
 
 class Alert(Contract):

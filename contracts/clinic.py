@@ -68,6 +68,7 @@ class PhraseKey(StrEnum):
     OFF_SCRIPT = "off_script"
     FILLER = "filler"
     TECHNICAL_FAILURE = "technical_failure"
+    NO_MEDICAL_ADVICE = "no_medical_advice"
 
 
 class Practitioner(Contract):

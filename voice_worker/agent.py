@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterable, Awaitable, Callable
 from typing import Any, ParamSpec, TypeVar
 
-from livekit.agents import Agent, AgentSession, RunContext, function_tool
+from livekit.agents import Agent, AgentSession, ModelSettings, RunContext, function_tool
 from livekit.agents.llm import RawFunctionTool, StopResponse
 from livekit.agents.voice import SpeechHandle
+from livekit.agents.voice.io import TimedString
 
 from contracts.audit import EmergencySource, Guardrail, GuardrailTriggered
 from contracts.clinic import PhraseKey
@@ -74,6 +75,22 @@ class CamilleAgent(Agent):
     def __init__(self, instructions: str, supervisor: CallSupervisor) -> None:
         super().__init__(instructions=instructions)
         self._supervisor = supervisor
+
+    async def transcription_node(
+        self, text: AsyncIterable[str | TimedString], model_settings: ModelSettings
+    ) -> AsyncGenerator[str | TimedString, None]:
+        """Camille's transcript on its way to the transcript output and the chat context, read by the medical-advice
+        guardrail.
+
+        This is the earliest point that sees her words (read in livekit-agents 1.8.9): the OpenAI plugin sends each
+        `response.output_audio_transcript.delta` into the message's text channel as it arrives, ahead of the audio
+        it describes, and `AgentActivity._realtime_generation_task_impl` hands that stream to this node, then
+        forwards what it yields to `session.output.transcription`. That output is later: in a room it is RoomIO's
+        `TranscriptSynchronizer`, which releases each word only as its audio plays (offline there is none). What
+        this node does not yield never reaches the transcript or the chat context."""
+        speech = self.session.current_speech
+        async for delta in self._supervisor.guard_speech(text, speech.id if speech is not None else None):
+            yield delta
 
     @_contract_tool(ToolName.CHECK_AVAILABILITY)
     async def check_availability(

@@ -69,6 +69,14 @@ Règles strictes :
 """
 
 
+# Appended once to the instructions after the guardrail cut an answer that gave medical advice.
+NO_ADVICE_REMINDER = """
+Rappel du cabinet : ta dernière réponse a été coupée parce qu'elle donnait un conseil médical. Ne donne jamais de \
+dose, de médicament, de soin ni de diagnostic, même en partie ; propose un rendez-vous avec le docteur, ou le 15 en \
+cas d'urgence.
+"""
+
+
 def _partial(template: str, values: dict[str, str]) -> str:
     """Fill the placeholders we know; leave the others (date, time, practitioner) for the model."""
     for name, value in values.items():

@@ -1,7 +1,8 @@
 """Watches one call's session: transcripts (audit, emergencies, guardrails), timings, fatal errors, the call's end.
 
 Everything the model must not decide lives here: an emergency heard in any partial or final caller transcript
-interrupts Camille, plays the emergency phrase, raises an alert and ends or transfers the call.
+interrupts Camille, plays the emergency phrase, raises an alert and ends or transfers the call; medical advice in
+Camille's own streaming transcript is cut within its sentence and answered with the no-medical-advice phrase.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Callable
+from typing import Any, TypeVar
 
 from livekit.agents import AgentSession
 from livekit.agents.llm import ChatMessage
@@ -45,14 +47,33 @@ from contracts.clinic import PhraseKey
 from contracts.emergency import EmergencyCategory
 from contracts.phi import PHI
 from voice_worker import emergency
+from voice_worker.advice import AdviceHit, AdviceWatch, medical_advice
 from voice_worker.call import CallContext
-from voice_worker.guardrails import medical_advice
+from voice_worker.prompt import NO_ADVICE_REMINDER
 
 log = logging.getLogger(__name__)
 
+_Text = TypeVar("_Text", bound=str)
+REMINDER_TIMEOUT_S = 5.0
+
+
+def _read_pieces(held: list[_Text]) -> list[_Text]:
+    """Take from `held` the pieces that end at or before its last space: their words are complete and were read."""
+    joined = "".join(held)
+    boundary = max(joined.rfind(" "), joined.rfind("\n")) + 1
+    count, length = 0, 0
+    while count < len(held) and length + len(held[count]) <= boundary:
+        length += len(held[count])
+        count += 1
+    released = held[:count]
+    del held[:count]
+    return released
+
 
 class CallSupervisor:
-    def __init__(self, ctx: CallContext, flush_timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, ctx: CallContext, flush_timeout_s: float = 3.0, advice_watch: Callable[[], AdviceWatch] = AdviceWatch
+    ) -> None:
         self.ctx = ctx
         self._flush_timeout_s = flush_timeout_s
         self._started = time.monotonic()
@@ -63,10 +84,17 @@ class CallSupervisor:
         self.end_reason: CallEndReason | None = None
         self._fatal_seen = False
         self._emergency_watch = emergency.EmergencyWatch()
+        self._advice_watch = advice_watch
+        self._phrase_speeches: set[str] = set()  # speech ids of the clinic's fixed phrases
+        self._advice_cut_since_item = False
+        self._guardrail_failures = 0
+        self._reminded = False
+        self._session: AgentSession[Any] | None = None
         self.ended = asyncio.Event()
 
     # --- wiring ---------------------------------------------------------------------------------------------
     def attach(self, session: AgentSession[Any]) -> None:
+        self._session = session
         session.on("user_input_transcribed", self._on_user_transcript)
         session.on("conversation_item_added", self._on_item_added)
         session.on("agent_state_changed", self._on_agent_state)
@@ -119,9 +147,83 @@ class CallSupervisor:
         if not isinstance(item, ChatMessage) or item.role != "assistant" or not (text := item.text_content):
             return
         self.ctx.audit.emit(TranscriptSegment(speaker=Speaker.AGENT, text=PHI(text)))
-        if (rule := medical_advice(text)) is not None:
-            log.warning("medical advice in agent speech", extra={"call_id": self.ctx.call_id, "rule": rule})
-            self.ctx.audit.emit(GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=rule, text=PHI(text)))
+        cut, self._advice_cut_since_item = self._advice_cut_since_item, False
+        # A second reading of what was said, for when the streaming check failed: too late to cut, not to report.
+        if not cut and (hit := self._read(medical_advice, text)) is not None:
+            log.warning("medical advice heard", extra={"call_id": self.ctx.call_id, "rule": hit.rule})
+            self.ctx.audit.emit(GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(text)))
+            self.ctx.audit.alert(AlertKind.MEDICAL_ADVICE, category=hit.rule)
+
+    # --- Camille's streaming transcript ----------------------------------------------------------------------
+    async def guard_speech(self, text: AsyncIterable[_Text], speech_id: str | None) -> AsyncIterator[_Text]:
+        """Pass Camille's transcript through as it streams, ahead of its audio, each piece once the words it ends
+        have been read; on medical advice, stop there, cut the speech and play the no-medical-advice phrase. The
+        words that made the advice never reach the transcript output or the chat context. The clinic's fixed
+        phrases pass unread."""
+        if speech_id is not None and speech_id in self._phrase_speeches:
+            async for delta in text:
+                yield delta
+            return
+        watch = self._advice_watch()
+        held: list[_Text] = []  # pieces whose last word is still arriving or was not read yet
+        async for delta in text:
+            held.append(delta)
+            if (hit := self._read(watch.feed, delta, watch=watch)) is not None:
+                self.stop_medical_advice(hit)
+                return
+            for piece in _read_pieces(held):
+                yield piece
+        if (hit := self._read(watch.finish, watch=watch)) is not None:
+            self.stop_medical_advice(hit)
+            return
+        for piece in held:
+            yield piece
+
+    def _read(
+        self, check: Callable[..., AdviceHit | None], *args: str, watch: AdviceWatch | None = None
+    ) -> AdviceHit | None:
+        """Run the advice check; a failure is logged (its type only) and alerted once per call, and the text goes
+        on: failing closed would cut every sentence of the call on one bad rule."""
+        try:
+            return check(*args)
+        except Exception as exc:
+            self._guardrail_failures += 1
+            log.error("medical-advice check failed", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+            if self._guardrail_failures == 1:
+                self.ctx.audit.alert(AlertKind.GUARDRAIL_FAILED, category="medical_advice")
+            if watch is not None:
+                watch.reset()  # read on from the next piece with a clean sentence
+            return None
+
+    def stop_medical_advice(self, hit: AdviceHit) -> None:
+        """Cut Camille within the sentence, play the no-medical-advice phrase, audit, alert, remind the model."""
+        if self.ctx.emergency_raised or self.ctx.ended:
+            return
+        log.warning("medical advice cut", extra={"call_id": self.ctx.call_id, "rule": hit.rule})
+        self._advice_cut_since_item = True
+        self._play(PhraseKey.NO_MEDICAL_ADVICE)  # interrupts the sentence being said
+        self.ctx.audit.emit(
+            GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(hit.sentence))
+        )
+        self.ctx.audit.alert(AlertKind.MEDICAL_ADVICE, category=hit.rule)
+        self.ctx.call_span.add_event("medical_advice", {"rule": hit.rule})
+        if not self._reminded:
+            self._reminded = True
+            self._spawn(self._remind_model())
+
+    async def _remind_model(self) -> None:
+        """Add the no-advice reminder to the session instructions: no reply is created, and the model reads it
+        before its next answer (the interrupted reply is already truncated to what was heard). Instructions rather
+        than a chat-context item: a chat-context update is a diff of a copy, which could delete the phrase's own
+        message that LiveKit inserts at the same moment."""
+        if self._session is None:
+            return
+        try:
+            agent = self._session.current_agent
+            current = agent.instructions if isinstance(agent.instructions, str) else agent.instructions.render()
+            await asyncio.wait_for(agent.update_instructions(current + NO_ADVICE_REMINDER), REMINDER_TIMEOUT_S)
+        except Exception as exc:  # the phrase has played and the event is audited; the reminder is extra
+            log.warning("no-advice reminder not sent", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
 
     def _on_agent_state(self, ev: AgentStateChangedEvent) -> None:
         self._agent_state = ev.new_state
@@ -144,6 +246,8 @@ class CallSupervisor:
             self._user_stopped_at = time.monotonic()
 
     def _on_speech_created(self, ev: SpeechCreatedEvent) -> None:
+        if ev.source == "say":  # only the clinic's fixed phrases are said with `say`
+            self._phrase_speeches.add(ev.speech_handle.id)
         # After an emergency only the fixed phrase may speak: the model's own replies are cut at once.
         if self.ctx.emergency_raised and ev.source != "say":
             ev.speech_handle.interrupt(force=True)

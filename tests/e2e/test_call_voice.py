@@ -29,7 +29,9 @@ from contracts.subjects import ALERTS_WILDCARD, AUDIT_STREAM, AUDIT_WILDCARD
 from offline_kit.demo import staged_backend
 from offline_kit.local_call import LocalCall, run_local_call
 from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario, load_scenario, shipped_scenarios
-from offline_kit.speech import render_offline
+from offline_kit.simulator.caller import AgentSegment
+from offline_kit.simulator.scenario import Say
+from offline_kit.speech import duration_s, render_offline, synthesize
 from runtime.bus import EmbeddedNats, connect
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
@@ -170,6 +172,12 @@ EXPECTED = {
         phrases=(PhraseKey.GREETING, PhraseKey.EMERGENCY),
         stored=("emergency_detected",),
     ),
+    "medical_advice": Expect(
+        phrases=(PhraseKey.GREETING, PhraseKey.NO_MEDICAL_ADVICE),
+        tools=("check_availability",),
+        stored=("guardrail_triggered", "tool_completed"),
+        never_said="paracétamol",
+    ),
 }
 
 
@@ -216,9 +224,9 @@ turns:
 
 
 async def test_empty_availability_plays_the_exact_phrase_and_the_model_stays_silent(stack: Stack) -> None:
-    """A closed day gets the exact no-availability phrase, unspoken over; advice from the model is flagged."""
+    """A closed day gets the exact no-availability phrase, unspoken over; advice from the model is cut."""
     local, sim = await call(stack, scenario_of(EMPTY_DAY))
-    assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.NO_AVAILABILITY]
+    assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.NO_AVAILABILITY, PhraseKey.NO_MEDICAL_ADVICE]
     assert segment_is_phrase(local, 1, stack.phrasebook, PhraseKey.NO_AVAILABILITY)
     assert not any("jamais être dite" in m for m in sim.connection.messages("assistant"))
     await stored_kinds(stack, local)
@@ -226,7 +234,56 @@ async def test_empty_availability_plays_the_exact_phrase_and_the_model_stays_sil
     guardrails = [json.loads(r.payload) for r in records if r.kind == "guardrail_triggered"]
     assert [(g["guardrail"], g["rule"]) for g in guardrails] == [
         ("no_availability_phrase", "no_availability"),
-        ("medical_advice", "take_drug"),
+        ("medical_advice", "dose_amount"),
+    ]
+
+
+def sentence_segment(local: LocalCall, pcm: bytes) -> AgentSegment:
+    """The agent's audio segment that played (the start of) this sentence's audio."""
+    return next(s for s in local.output.segments if len(s.pcm) > FRAME_BYTES and pcm.startswith(bytes(s.pcm[:4800])))
+
+
+async def test_a_dose_in_words_is_cut_within_its_sentence_and_the_fixed_phrase_plays(stack: Stack) -> None:
+    """The model starting a dose in words is cut within that sentence: the caller hears its first words only, then
+    the exact no-medical-advice phrase; the model keeps only what was heard and is reminded of the rule; the audit
+    trail records the rule and the medical-advice alert is published."""
+    alerts: list[Alert] = []
+
+    async def on_alert(msg: Any) -> None:
+        alerts.append(Alert.model_validate_json(msg.data))
+
+    scenario = load_scenario("medical_advice")
+    advice = scenario.turns[0].model[0]
+    assert isinstance(advice, Say)
+    sub = await stack.nc.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    async with staged_backend(scenario.backend, stack.reference_url, stack.nc, scenario.today()):
+        local, sim = await call(stack, scenario)
+    await stack.nc.flush()
+    await sub.unsubscribe()
+
+    full = synthesize(advice.say, voice=scenario.agent_voice)
+    segment = sentence_segment(local, full)
+    heard_s, sentence_s = segment.played_s, duration_s(full)
+    # the words are spread evenly over the audio: the caller must not have reached « paracétamol »
+    words = advice.say.split()
+    drug_at_s = sentence_s * next(i for i, w in enumerate(words) if w.startswith("paracétamol")) / len(words)
+    assert segment.interrupted and heard_s < drug_at_s < sentence_s, (heard_s, drug_at_s, sentence_s)
+    after = local.output.segments[local.output.segments.index(segment) + 1]
+    assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.NO_MEDICAL_ADVICE]
+    assert segment_is_phrase(local, local.output.segments.index(after), stack.phrasebook, PhraseKey.NO_MEDICAL_ADVICE)
+
+    said = sim.connection.messages("assistant")
+    assert advice.say not in said and not any("paracétamol" in m for m in said)
+    assert sim.connection.truncations or sim.connection.deleted_items
+    assert "Rappel du cabinet" in sim.connection.instructions
+    assert [t["name"] for t in local.tool_calls] == ["check_availability"]  # the call goes on
+
+    await stored_kinds(stack, local)
+    records = await asyncio.to_thread(stack.sink.store.records, local.call.ctx.call_id)
+    guardrails = [json.loads(r.payload) for r in records if r.kind == "guardrail_triggered"]
+    assert [(g["guardrail"], g["rule"]) for g in guardrails] == [("medical_advice", "dose_amount")]
+    assert [(a.kind, a.category) for a in alerts if a.call_id == local.call.ctx.call_id] == [
+        (AlertKind.MEDICAL_ADVICE, "dose_amount")
     ]
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from livekit.agents.llm import ChatMessage, RealtimeModelError
+from livekit.agents.voice import SpeechHandle
 from livekit.agents.voice.events import (
     AgentStateChangedEvent,
     ConversationItemAddedEvent,
     ErrorEvent,
+    SpeechCreatedEvent,
     UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
@@ -22,6 +25,7 @@ from contracts.audit import AuditEvent, CallEndReason
 from contracts.clinic import ClinicProfile, EmergencyPolicy, PhraseKey
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
+from voice_worker.advice import AdviceHit, AdviceWatch
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
 from voice_worker.metrics import CallMetrics
@@ -80,7 +84,11 @@ class MemoryAuditTransport:
 
 
 def build(
-    clinic: ClinicProfile | None = None, *, cut: int = 0, fail_transfer: bool = False
+    clinic: ClinicProfile | None = None,
+    *,
+    cut: int = 0,
+    fail_transfer: bool = False,
+    advice_watch: type[AdviceWatch] = AdviceWatch,
 ) -> tuple[CallSupervisor, RecordingPlayer, RecordingCallControl, MemoryAuditTransport]:
     transport, player, control = MemoryAuditTransport(), RecordingPlayer(cut), RecordingCallControl(fail_transfer)
     ctx = CallContext(
@@ -94,7 +102,7 @@ def build(
         clock=lambda: NOW,
     )
     ctx.audit.start()
-    return CallSupervisor(ctx, flush_timeout_s=2.0), player, control, transport
+    return CallSupervisor(ctx, flush_timeout_s=2.0, advice_watch=advice_watch), player, control, transport
 
 
 async def test_emergency_in_a_partial_transcript_interrupts_and_hangs_up() -> None:
@@ -178,14 +186,91 @@ async def test_recoverable_error_changes_nothing() -> None:
     assert player.calls == [] and control.actions == [] and not supervisor.ended.is_set()
 
 
-async def test_agent_medical_advice_is_flagged() -> None:
-    """The agent's own words giving a dose are audited as a medical_advice guardrail, with the rule name."""
-    supervisor, _, _, transport = build()
-    message = ChatMessage(role="assistant", content=["Prenez 1000 mg de paracétamol."])
+async def pieces(*texts: str) -> AsyncIterator[str]:
+    for text in texts:
+        yield text
+
+
+async def said(supervisor: CallSupervisor, *texts: str, speech_id: str | None = "speech-1") -> str:
+    """What Camille's transcript lets through when the model streams `texts`."""
+    return "".join([piece async for piece in supervisor.guard_speech(pieces(*texts), speech_id)])
+
+
+DOSE = ("Pour la fièvre,", " vous pouvez", " lui donner", " quin", "ze", " milli", "grammes", " par", " kilo", ".")
+
+
+async def test_a_dose_in_words_is_cut_within_its_sentence() -> None:
+    """A dose streamed in words stops the transcript before its words, plays the phrase, audits the rule, alerts."""
+    supervisor, player, _, transport = build()
+    heard = await said(supervisor, *DOSE)
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert heard == "Pour la fièvre, vous pouvez lui donner quinze"
+    assert player.calls == [(PhraseKey.NO_MEDICAL_ADVICE, True)]
+    guardrail = next(e.payload for e in transport.events if e.kind == "guardrail_triggered")
+    assert (guardrail.guardrail, guardrail.rule) == ("medical_advice", "dose_amount")  # type: ignore[union-attr]
+    assert "milligrammes" in guardrail.text.reveal()  # type: ignore[union-attr]
+    assert [(a.kind, a.category) for a in transport.alerts] == [(AlertKind.MEDICAL_ADVICE, "dose_amount")]
+
+
+async def test_ordinary_speech_passes_whole_and_unchanged() -> None:
+    """Booking talk with times, durations and fees streams through untouched and nothing is played or audited."""
+    supervisor, player, _, transport = build()
+    text = ("Je vous propose jeudi", " à quinze heures", " trente, pour vingt", " minutes. C'est trente", " euros.")
+    assert await said(supervisor, *text) == "".join(text)
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == [] and transport.alerts == []
+    assert [e.kind for e in transport.events] == ["call_ended"]
+
+
+async def test_the_clinics_fixed_phrases_pass_unread() -> None:
+    """A speech created by `say` (a fixed phrase) is never cut, whatever it says."""
+    supervisor, player, _, _ = build()
+    handle = SpeechHandle.create()
+    supervisor._on_speech_created(SpeechCreatedEvent(user_initiated=False, source="say", speech_handle=handle))
+    assert await said(supervisor, *DOSE, speech_id=handle.id) == "".join(DOSE)
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == []
+
+
+async def test_a_failing_check_lets_speech_through_alerts_once_and_the_second_reading_reports_advice() -> None:
+    """A crashing check never cuts speech: it is logged and alerted once, and the finished reply is still read."""
+
+    class BrokenWatch(AdviceWatch):
+        def feed(self, delta: str) -> AdviceHit | None:
+            raise ValueError("broken rule")
+
+    supervisor, player, _, transport = build(advice_watch=BrokenWatch)
+    assert await said(supervisor, *DOSE) == "".join(DOSE)
+    assert await said(supervisor, "Bonne", " journée.") == "Bonne journée."
+    message = ChatMessage(role="assistant", content=["".join(DOSE)])
     supervisor._on_item_added(ConversationItemAddedEvent(item=message))
     await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert player.calls == []
+    assert [(a.kind, a.category) for a in transport.alerts] == [
+        (AlertKind.GUARDRAIL_FAILED, "medical_advice"),
+        (AlertKind.MEDICAL_ADVICE, "dose_amount"),
+    ]
     guardrail = next(e.payload for e in transport.events if e.kind == "guardrail_triggered")
-    assert (guardrail.guardrail, guardrail.rule) == ("medical_advice", "dose")  # type: ignore[union-attr]
+    assert guardrail.rule == "dose_amount"  # type: ignore[union-attr]
+
+
+async def test_a_cut_reply_is_audited_once() -> None:
+    """The reply the guardrail cut is not reported a second time when it joins the conversation."""
+    supervisor, _, _, transport = build()
+    await said(supervisor, "Prenez deux", " comprimés", " de Doliprane.")
+    supervisor._on_item_added(ConversationItemAddedEvent(item=ChatMessage(role="assistant", content=["Prenez deux"])))
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    assert [e.kind for e in transport.events].count("guardrail_triggered") == 1
+    assert [a.kind for a in transport.alerts] == [AlertKind.MEDICAL_ADVICE]
+
+
+async def test_after_an_emergency_advice_plays_no_second_phrase() -> None:
+    """Once the emergency phrase has the floor, the guardrail does not talk over it."""
+    supervisor, player, _, _ = build()
+    supervisor._on_user_transcript(UserInputTranscribedEvent(transcript="il ne respire plus", is_final=True))
+    await said(supervisor, *DOSE)
+    await asyncio.wait_for(supervisor.ended.wait(), 5)
+    assert player.calls == [(PhraseKey.EMERGENCY, True)]
 
 
 async def test_greeting_latency_and_barge_in_are_measured() -> None:

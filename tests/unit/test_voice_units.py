@@ -1,4 +1,4 @@
-"""Unit tests of the voice worker's pure parts: settings, prompt, greeting gate, phrasebook, guardrails."""
+"""Unit tests of the voice worker's pure parts: settings, prompt, greeting gate, phrasebook."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from contracts.clinic import ClinicProfile, PhraseKey
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from voice_worker.greeting import GreetingGate, identity_hash
-from voice_worker.guardrails import medical_advice
 from voice_worker.phrases import (
     SAMPLES_PER_FRAME,
     PhraseCacheError,
@@ -119,23 +118,6 @@ async def test_missing_phrase_refuses_to_load(clinic: ClinicProfile, tmp_path: P
         load_phrasebook(clinic, tmp_path, ["v1"])
 
 
-@pytest.mark.parametrize(
-    ("text", "rule"),
-    [
-        ("Prenez deux comprimés de Doliprane.", "take_drug"),
-        ("Prenez 500 mg de paracétamol.", "dose"),
-        ("Ça ressemble à une grippe.", "diagnosis"),
-        ("Je vous conseille de prendre du repos.", "advice"),
-        ("Je vous propose mardi à 9 heures.", None),
-        ("Prenez rendez-vous quand vous voulez.", None),
-        ("Votre rendez-vous est le 3 décembre à 10 h 20.", None),
-    ],
-)
-def test_medical_advice_detector(text: str, rule: str | None) -> None:
-    """Doses, drugs to take, advice and diagnoses are flagged; booking talk is not."""
-    assert medical_advice(text) == rule
-
-
 def test_bench_percentile_interpolates() -> None:
     """The bench's percentile is the inclusive interpolated one, and None without samples."""
     from offline_kit.stats import percentile
@@ -213,6 +195,6 @@ def test_phrases_render_offline_then_check(tmp_path: Path, monkeypatch: pytest.M
     runner = CliRunner()
     assert runner.invoke(app, ["phrases", "check"]).exit_code == 1
     rendered = runner.invoke(app, ["phrases", "render", "--offline"])
-    assert rendered.exit_code == 0 and "rendered 7 phrase(s)" in rendered.output
+    assert rendered.exit_code == 0 and f"rendered {len(PhraseKey)} phrase(s)" in rendered.output
     assert runner.invoke(app, ["phrases", "check"]).exit_code == 0
-    assert len(list((tmp_path / "phrases").glob("*.pcm"))) == 7
+    assert len(list((tmp_path / "phrases").glob("*.pcm"))) == len(PhraseKey)
