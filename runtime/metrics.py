@@ -139,15 +139,3 @@ class MetricFiles(Collector):
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def metric_names(registry: CollectorRegistry) -> set[str]:
-    """Every series name `registry` can expose (counters with `_total`, histograms with `_bucket`, `_count`, `_sum`),
-    whether or not a labelled series has been created yet."""
-    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
-    names = set()
-    for family in registry.collect():
-        names.add(family.name)
-        names.update(family.name + suffix for suffix in suffixes.get(family.type, ()))
-        names.update(sample.name for sample in family.samples)
-    return names

@@ -20,6 +20,8 @@ from voice_worker.worker import worker_options
 
 
 class MeteredAgentServer(AgentServer):
+    """`AgentServer` whose `run` first turns on the metric files and the endpoint, then samples its capacity."""
+
     settings: VoiceWorkerSettings | None = None
 
     async def run(self, *, devmode: bool = False, unregistered: bool = False) -> None:

@@ -167,6 +167,8 @@ def prewarm(proc: JobProcess) -> None:
     configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)
     phrasebook = load_phrases(settings, clinic)
+    # One per process: its values live in this process's metric files (LiveKit's thread executor, used by `console`
+    # for its single call, would give each job its own and they would overwrite each other's values).
     metrics = VoiceMetrics(CollectorRegistry())
     proc.userdata.update(settings=settings, clinic=clinic, phrasebook=phrasebook, metrics=metrics)
 

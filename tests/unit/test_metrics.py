@@ -11,7 +11,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from audit_sink.metrics import AuditSinkMetrics
-from runtime.metrics import PREFIX, MetricFiles, metric_names, metrics_endpoint, new_registry
+from runtime.metrics import PREFIX, MetricFiles, metrics_endpoint, new_registry
 from tool_runner.metrics import ToolRunnerMetrics
 from voice_worker.capacity import WorkerMetrics
 from voice_worker.metrics import VoiceMetrics
@@ -25,6 +25,18 @@ def every_service_registry() -> CollectorRegistry:
     ToolRunnerMetrics(registry)
     AuditSinkMetrics(registry)
     return registry
+
+
+def metric_names(registry: CollectorRegistry) -> set[str]:
+    """Every series name `registry` can expose (counters with `_total`, histograms with `_bucket`, `_count`, `_sum`),
+    whether or not a labelled series has been created yet."""
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "summary": ("_count", "_sum")}
+    names = set()
+    for family in registry.collect():
+        names.add(family.name)
+        names.update(family.name + suffix for suffix in suffixes.get(family.type, ()))
+        names.update(sample.name for sample in family.samples)
+    return names
 
 
 def free_port() -> int:

@@ -12,9 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from runtime.metrics import metric_names
 from tests.conftest import unavailable
-from tests.unit.test_metrics import every_service_registry
+from tests.unit.test_metrics import every_service_registry, metric_names
 
 METRIC = re.compile(r"\bcamille_[a-z0-9_]+\b")
 
