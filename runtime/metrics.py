@@ -79,8 +79,8 @@ class MetricFiles(Collector):
 
     Each ended process leaves one file per metric type. `fold_ended` adds the counters and histograms of ended
     processes into one archive file per type and drops their "live" gauges, so a scrape reads the live processes
-    plus one archive per type however many calls the worker has taken. Collecting and folding hold a file lock, so a scrape
-    never counts a folded file twice or misses it."""
+    plus one archive per type however many calls the worker has taken. Collecting and folding hold a file lock, so
+    a scrape never counts a folded file twice or misses it."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
