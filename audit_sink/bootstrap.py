@@ -8,7 +8,10 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry
+
 from audit_sink.keys import FileKeyProvider, KeyProvider, StaticKeyProvider
+from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
 from audit_sink.store import AuditStore
@@ -51,8 +54,11 @@ class AuditSinkHandle:
 
 
 @contextlib.asynccontextmanager
-async def audit_sink_running(settings: AuditSinkSettings, nats_url: str) -> AsyncIterator[AuditSinkHandle]:
-    """Run a sink in this process: the stream and consumer exist when this yields; stops cleanly on exit."""
+async def audit_sink_running(
+    settings: AuditSinkSettings, nats_url: str, *, registry: CollectorRegistry | None = None
+) -> AsyncIterator[AuditSinkHandle]:
+    """Run a sink in this process, its metrics on `registry` (a private one when None): the stream and consumer
+    exist when this yields; stops cleanly on exit."""
     if settings.env is Environment.PRODUCTION and settings.audit_stream_replicas < 3:
         log.warning("audit stream has %d replica(s): production wants 3", settings.audit_stream_replicas)
     keys = build_key_provider(settings)
@@ -60,7 +66,8 @@ async def audit_sink_running(settings: AuditSinkSettings, nats_url: str) -> Asyn
     nc = await connect(nats_url, name="audit-sink")
     stop = asyncio.Event()
     try:
-        sink = AuditSink(nc, store, settings)
+        metrics = AuditSinkMetrics(registry if registry is not None else CollectorRegistry())
+        sink = AuditSink(nc, store, settings, metrics)
         await sink.start()
         task = asyncio.create_task(sink.run(stop), name="audit-sink")
         try:

@@ -35,19 +35,24 @@ def serve() -> None:
     from audit_sink.settings import AuditSinkSettings
     from runtime.bus import nats_url_or_embedded
     from runtime.logs import configure
+    from runtime.metrics import metrics_endpoint, new_registry
     from runtime.serve import wait_for_stop_signal
     from runtime.telemetry import configure_export
 
     settings = AuditSinkSettings()
     configure(settings.log_level)
     configure_export(settings.otel_exporter_otlp_endpoint, "camille-audit-sink")
+    registry = new_registry()
 
     async def run(nats_url: str) -> None:
-        async with audit_sink_running(settings, nats_url):
+        async with audit_sink_running(settings, nats_url, registry=registry):
             typer.echo("audit sink: consuming camille.v1.audit.>", err=True)
             await wait_for_stop_signal()
 
-    with nats_url_or_embedded(settings.nats_url, settings.data_dir) as url:
+    with (
+        metrics_endpoint(registry, settings.metrics_port, settings.metrics_host),
+        nats_url_or_embedded(settings.nats_url, settings.data_dir) as url,
+    ):
         asyncio.run(run(url))
 
 

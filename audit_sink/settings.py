@@ -41,6 +41,9 @@ class AuditSinkSettings(CommonSettings):
     audit_ack_wait_s: float = Field(default=30, gt=0, description="Redelivery delay for an unacknowledged message.")
     audit_batch_size: int = Field(default=256, ge=1, le=4096, description="Messages fetched and committed together.")
     audit_retry_delay_s: float = Field(default=1.0, gt=0, description="Redelivery delay after a rejected message.")
+    audit_lag_poll_s: float = Field(
+        default=10.0, gt=0, le=300, description="How often the consumer's backlog and the dead letters are read."
+    )
     audit_retention_days: int = Field(default=20 * 365, ge=1, description="Calls older than this are shredded.")
 
     def production_problems(self) -> list[str]:

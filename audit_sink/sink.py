@@ -21,9 +21,10 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from pydantic import ValidationError
 
+from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.store import AuditStore
-from audit_sink.stream import ensure_stream
+from audit_sink.stream import DEAD_LETTER_STREAM, ensure_stream
 from contracts.audit import AuditEvent
 from contracts.subjects import AUDIT_CONSUMER, AUDIT_DEAD_LETTER, AUDIT_STREAM, AUDIT_WILDCARD, HEADER_MSG_ID
 from runtime.sql import TRANSIENT_ERRORS
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 JS_TIMEOUT_S = 10.0
 FETCH_TIMEOUT_S = 1.0
-BACKLOG_REPORT_S = 10.0
+POLL_TIMEOUT_S = 5.0
 MAX_OUTAGE_BACKOFF_S = 5.0
 HEADER_ORIGINAL_SUBJECT = "Camille-Original-Subject"
 HEADER_ORIGINAL_SEQ = "Camille-Original-Seq"
@@ -49,10 +50,11 @@ class SinkStats:
 
 
 class AuditSink:
-    def __init__(self, nc: NATS, store: AuditStore, settings: AuditSinkSettings) -> None:
+    def __init__(self, nc: NATS, store: AuditStore, settings: AuditSinkSettings, metrics: AuditSinkMetrics) -> None:
         self.nc = nc
         self.store = store
         self.settings = settings
+        self.metrics = metrics
         self.stats = SinkStats()
         self._js: JetStreamContext = nc.jetstream(timeout=JS_TIMEOUT_S)
         self._sub: JetStreamContext.PullSubscription | None = None
@@ -80,15 +82,21 @@ class AuditSink:
 
     async def backlog(self) -> int:
         """Events in the stream not yet acknowledged by any sink (pending plus in flight)."""
-        info = await self._js.consumer_info(AUDIT_STREAM, AUDIT_CONSUMER)
+        info = await asyncio.wait_for(self._js.consumer_info(AUDIT_STREAM, AUDIT_CONSUMER), POLL_TIMEOUT_S)
         self.stats.backlog = int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+        self.metrics.lag.set(self.stats.backlog)
         return self.stats.backlog
+
+    async def dead_letter_count(self) -> int:
+        info = await asyncio.wait_for(self._js.stream_info(DEAD_LETTER_STREAM), POLL_TIMEOUT_S)
+        self.metrics.dead_letter_messages.set(info.state.messages)
+        return int(info.state.messages)
 
     async def run(self, stop: asyncio.Event) -> None:
         if self._sub is None:
             await self.start()
         assert self._sub is not None
-        reporter = asyncio.create_task(self._report_backlog(stop))
+        reporter = asyncio.create_task(self._poll(stop))
         try:
             while not stop.is_set():
                 try:
@@ -101,16 +109,20 @@ class AuditSink:
             with contextlib.suppress(asyncio.CancelledError):
                 await reporter
 
-    async def _report_backlog(self, stop: asyncio.Event) -> None:
+    async def _poll(self, stop: asyncio.Event) -> None:
+        """Every `audit_lag_poll_s`: the consumer's backlog and the dead letters, into the gauges."""
         while not stop.is_set():
-            await asyncio.sleep(BACKLOG_REPORT_S)
             try:
                 backlog = await self.backlog()
-            except Exception as exc:
+                await self.dead_letter_count()
+            except Exception as exc:  # NATS slow or away: the gauges keep their last value, the failure is counted
+                self.metrics.poll_failures.inc()
                 log.warning("audit backlog unknown: %s", type(exc).__name__)
-                continue
-            if backlog:
-                log.info("audit backlog: %d events waiting", backlog)
+            else:
+                if backlog:
+                    log.info("audit backlog: %d events waiting", backlog)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.audit_lag_poll_s)
 
     async def handle(self, messages: list[Msg], stop: asyncio.Event | None = None) -> None:
         """Parse, commit in one transaction, then acknowledge; reject what cannot be parsed or stored."""
@@ -151,6 +163,8 @@ class AuditSink:
             self.stats.batches += 1
             self.stats.stored += result.received - result.duplicates
             self.stats.duplicates += result.duplicates
+            self.metrics.stored.inc(result.received - result.duplicates)
+            self.metrics.duplicates.inc(result.duplicates)
             return True
 
     async def _one_by_one(self, parsed: list[tuple[Msg, AuditEvent]], stop: asyncio.Event | None) -> None:
@@ -185,4 +199,5 @@ class AuditSink:
             return
         await msg.term()
         self.stats.dead_lettered += 1
+        self.metrics.dead_lettered.inc()
         log.error("audit message dead-lettered (%s), stream seq %d", error, meta.sequence.stream)

@@ -11,6 +11,8 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+from prometheus_client import CollectorRegistry
+
 from audit_sink.bootstrap import AuditSinkHandle, audit_sink_running
 from audit_sink.settings import AuditSinkSettings
 from scheduling_api.server import reference_backend_running
@@ -41,12 +43,13 @@ async def local_stack(
     audit_settings: AuditSinkSettings,
     *,
     reference_port: int = 0,
+    registry: CollectorRegistry | None = None,
 ) -> AsyncIterator[LocalStack]:
     """Start the reference API, then the audit sink (it owns the audit stream), then the tool runner pointing at the
-    reference API; stop them in reverse order."""
+    reference API, both counting into `registry` (one for the whole stack); stop them in reverse order."""
     async with contextlib.AsyncExitStack() as stack:
         reference_url = await stack.enter_async_context(reference_backend_running(tool_settings, port=reference_port))
-        sink = await stack.enter_async_context(audit_sink_running(audit_settings, nats_url))
+        sink = await stack.enter_async_context(audit_sink_running(audit_settings, nats_url, registry=registry))
         routed = tool_settings.model_copy(update={"reference_url": reference_url})
-        await stack.enter_async_context(tool_runner_running(routed, nats_url))
+        await stack.enter_async_context(tool_runner_running(routed, nats_url, registry=registry))
         yield LocalStack(nats_url=nats_url, reference_url=reference_url, sink=sink)

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from livekit.agents.voice.events import ConversationItemAddedEvent, FunctionToolsExecutedEvent
 from nats.aio.client import Client as NATS
+from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
 from contracts.audit import CallEndReason, Channel
@@ -24,6 +25,7 @@ from contracts.clinic import ClinicProfile
 from offline_kit.simulator.caller import CallClock, RecordingAudioOutput, ScriptedCallerInput
 from offline_kit.simulator.scenario import Scenario
 from voice_worker.bootstrap import Call, build_call, realtime_model
+from voice_worker.metrics import VoiceMetrics
 from voice_worker.phrases import Phrasebook
 from voice_worker.settings import VoiceWorkerSettings
 
@@ -103,15 +105,20 @@ async def run_local_call(
     on_line: Callable[[TranscriptLine], None] | None = None,
     call_id: str | None = None,
     before_start: Callable[[LocalCall], None] | None = None,
+    metrics: VoiceMetrics | None = None,
 ) -> LocalCall:
-    """Run the scenario's call to its end (the caller hangs up, or Camille ends it) and return what happened."""
+    """Run the scenario's call to its end (the caller hangs up, or Camille ends it) and return what happened;
+    it records into `metrics` (shared by the calls of one run), or into a registry of its own."""
     model_settings = settings.model_copy(
         update={"openai_base_url": realtime_base_url, "openai_api_key": SecretStr(realtime_api_key)}
     )
     control = LocalCallControl()
     http = aiohttp.ClientSession()
     model = realtime_model(model_settings, http_session=http)
-    call = build_call(settings, clinic, phrasebook, nc=nc, call_control=control, model=model, call_id=call_id)
+    metrics = metrics or VoiceMetrics(CollectorRegistry())
+    call = build_call(
+        settings, clinic, phrasebook, nc=nc, call_control=control, model=model, call_id=call_id, metrics=metrics
+    )
     clock = CallClock(speed)
     output = RecordingAudioOutput(clock)
     caller = ScriptedCallerInput(
@@ -187,6 +194,7 @@ async def run_simulated_call(
     timeout_s: float = 120.0,
     on_line: Callable[[TranscriptLine], None] | None = None,
     call_id: str | None = None,
+    metrics: VoiceMetrics | None = None,
 ) -> LocalCall:
     """`run_local_call` against a realtime simulator of its own, playing the scenario's model side."""
     from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator
@@ -204,4 +212,5 @@ async def run_simulated_call(
             timeout_s=timeout_s,
             on_line=on_line,
             call_id=call_id,
+            metrics=metrics,
         )

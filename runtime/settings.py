@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 SHIPPED_CLINIC_FILE = Path(__file__).parent / "clinics" / "fillion.yaml"
 # Written into the data dir by a reference scheduling API in local runs, so a tool runner there finds it.
 REFERENCE_URL_FILE = "reference-url"
+DEFAULT_METRICS_PORT = 9464  # the OpenTelemetry Prometheus exporter's port, free of the services' own ports
 
 
 def given(value: SecretStr | str | None) -> bool:
@@ -59,7 +60,16 @@ class CommonSettings(BaseSettings):
     otel_exporter_otlp_endpoint: str | None = Field(
         default=None,
         validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CAMILLE_OTEL_ENDPOINT"),
-        description="OTLP/HTTP endpoint for traces and metrics (the other OTEL_* variables are read by the exporters).",
+        description="OTLP/HTTP endpoint for traces (the other OTEL_* variables are read by the exporter).",
+    )
+    metrics_port: int = Field(
+        default=DEFAULT_METRICS_PORT,
+        ge=0,
+        le=65535,
+        description="Port of the Prometheus endpoint (/metrics). 0: no endpoint (metrics are still counted).",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Interface the Prometheus endpoint listens on (0.0.0.0 in containers)."
     )
 
     def production_problems(self) -> list[str]:

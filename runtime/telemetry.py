@@ -1,12 +1,16 @@
-"""OpenTelemetry for every service: OTLP export set up once per process, and trace context across NATS (W3C
-`traceparent` in message headers, both ways)."""
+"""OpenTelemetry traces for every service: OTLP export set up once per process, and trace context across NATS (W3C
+`traceparent` in message headers, both ways).
+
+Metrics are Prometheus's (`runtime.metrics`), not OpenTelemetry's: one source of truth, so the same thing is never
+counted twice by two pieces of code that drift apart.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, propagate, trace
+from opentelemetry import propagate, trace
 from opentelemetry.trace import TracerProvider
 
 
@@ -23,14 +27,11 @@ def extract_context(headers: Mapping[str, str] | None) -> otel_context.Context:
 
 
 def configure_export(endpoint: str | None, service_name: str) -> TracerProvider | None:
-    """Install OTLP trace and metric exporters as the global providers (endpoint from the setting, headers and the
-    rest from the standard OTEL_* variables). Returns the tracer provider, or None when no endpoint is configured."""
+    """Install the OTLP trace exporter as the global provider (endpoint from the setting, headers and the rest from
+    the standard OTEL_* variables). Returns the tracer provider, or None when no endpoint is configured."""
     if not endpoint:
         return None
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
@@ -39,8 +40,6 @@ def configure_export(endpoint: str | None, service_name: str) -> TracerProvider 
     tracer_provider = SdkTracerProvider(resource=resource)
     tracer_provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(endpoint=_signal_url(endpoint, "traces"))))
     trace.set_tracer_provider(tracer_provider)
-    reader = PeriodicExportingMetricReader(OTLPMetricExporter(endpoint=_signal_url(endpoint, "metrics")))
-    metrics.set_meter_provider(MeterProvider(resource=resource, metric_readers=[reader]))
     return tracer_provider
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import nats.errors
 from faststream.nats import NatsBroker
 from nats.aio.client import Client as NATS
-from opentelemetry.metrics import MeterProvider
 from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
@@ -23,6 +23,7 @@ from runtime.webhook_secret import webhook_secret
 from tool_runner.backends import KINDS, WebhookBackend
 from tool_runner.http import HttpPoster, http_poster
 from tool_runner.idempotency import KvResultStore
+from tool_runner.metrics import ToolRunnerMetrics
 from tool_runner.routing import Routing, load_routing
 from tool_runner.runner import PROBE_HEADER, Clock, ToolRunner, utc_now
 from tool_runner.service import build_broker, stop_serving
@@ -91,9 +92,10 @@ async def tool_runner_running(
     clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
     tracer_provider: TracerProvider | None = None,
-    meter_provider: MeterProvider | None = None,
+    registry: CollectorRegistry | None = None,
 ) -> AsyncIterator[RunningToolRunner]:
-    """Start a tool-runner replica on `nats_url`; stop it (draining in-flight calls) on exit."""
+    """Start a tool-runner replica on `nats_url`, its metrics on `registry` (a private one when None); stop it
+    (draining in-flight calls) on exit."""
     environ = os.environ if environ is None else environ
     clinic = load_clinic(settings.clinic_file)
     routing = load_routing(
@@ -112,7 +114,8 @@ async def tool_runner_running(
             clinic=clinic,
             backends={tool: backends[routing.tools[tool].backend] for tool in ToolName},
             results=results,
-            telemetry=Telemetry.create(tracer_provider, meter_provider),
+            telemetry=Telemetry.create(tracer_provider),
+            metrics=ToolRunnerMetrics(registry if registry is not None else CollectorRegistry()),
             clock=clock,
             max_reply_bytes=nc.max_payload,
         )

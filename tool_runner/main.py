@@ -7,6 +7,7 @@ import logging
 
 from runtime import logs
 from runtime.bus import nats_url_or_embedded
+from runtime.metrics import metrics_endpoint, new_registry
 from runtime.serve import wait_for_stop_signal
 from runtime.telemetry import configure_export
 from tool_runner.bootstrap import tool_runner_running
@@ -19,8 +20,12 @@ async def serve() -> None:
     settings = ToolRunnerSettings()
     logs.configure(settings.log_level)
     configure_export(settings.otel_exporter_otlp_endpoint, "camille-tool-runner")
-    with nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url:
-        async with tool_runner_running(settings, nats_url):
+    registry = new_registry()
+    with (
+        metrics_endpoint(registry, settings.metrics_port, settings.metrics_host),
+        nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url,
+    ):
+        async with tool_runner_running(settings, nats_url, registry=registry):
             gc.freeze()  # the long-lived start-up objects leave the collector's scans: shorter pauses under load
             log.info("tool runner ready (routing file %s)", settings.routing_file)
             await wait_for_stop_signal()

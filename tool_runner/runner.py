@@ -25,6 +25,7 @@ from contracts.clinic import ClinicProfile
 from contracts.tools import BookingRules, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
 from tool_runner.backends import Outcome, WebhookBackend
 from tool_runner.idempotency import ResultStore
+from tool_runner.metrics import ToolRunnerMetrics
 from tool_runner.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ class ToolRunner:
         backends: Mapping[ToolName, WebhookBackend],
         results: ResultStore,
         telemetry: Telemetry,
+        metrics: ToolRunnerMetrics,
         clock: Clock = utc_now,
         max_reply_bytes: int = 1024 * 1024,
     ) -> None:
@@ -90,6 +92,7 @@ class ToolRunner:
         self.backends = backends
         self.results = results
         self.telemetry = telemetry
+        self.metrics = metrics
         self.clock = clock
         self.max_reply_bytes = max_reply_bytes
         self._hours = clinic.hours()  # parsed once: validation runs on every request
@@ -101,7 +104,6 @@ class ToolRunner:
         started = time.perf_counter()
         backend = self.backends[tool].name
         attributes = {"camille.tool": tool.value, "camille.backend": backend}
-        self.telemetry.requests.add(1, attributes)
         with self.telemetry.span(f"tool {tool.value}", headers, attributes) as span:
             try:
                 reply = await self._answer(tool, data)
@@ -125,8 +127,7 @@ class ToolRunner:
             span.set_attribute("camille.outcome", code)
             if not reply.ok:
                 span.set_status(Status(StatusCode.ERROR, code))
-                self.telemetry.errors.add(1, {**attributes, "camille.error_code": code})
-            self.telemetry.duration_ms.record((time.perf_counter() - started) * 1000, attributes)
+            self.metrics.answered(tool.value, time.perf_counter() - started, None if reply.ok else code)
             return encoded
 
     async def _answer(self, tool: ToolName, data: bytes) -> ToolReply:

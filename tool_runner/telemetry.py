@@ -1,4 +1,5 @@
-"""OpenTelemetry for tool calls: one span per call (parented by the caller's trace), counters and a histogram.
+"""OpenTelemetry traces of tool calls: one span per call, parented by the caller's trace (metrics are Prometheus's,
+in `tool_runner.metrics`).
 
 Attributes are ids, names and codes only: never arguments, results or backend bodies (they carry PHI).
 """
@@ -9,8 +10,7 @@ import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from opentelemetry import metrics, trace
-from opentelemetry.metrics import Counter, Histogram, MeterProvider
+from opentelemetry import trace
 from opentelemetry.trace import Span, SpanKind, Tracer, TracerProvider
 
 from runtime.telemetry import extract_context
@@ -21,24 +21,13 @@ SCOPE = "camille.tool_runner"
 @dataclass(frozen=True, slots=True)
 class Telemetry:
     tracer: Tracer
-    requests: Counter
-    errors: Counter
-    duration_ms: Histogram
     follows_global: bool = False  # the tracer is the global provider's: it may have none behind it yet
 
     @classmethod
-    def create(
-        cls, tracer_provider: TracerProvider | None = None, meter_provider: MeterProvider | None = None
-    ) -> Telemetry:
-        meter = (meter_provider or metrics.get_meter_provider()).get_meter(SCOPE)
+    def create(cls, tracer_provider: TracerProvider | None = None) -> Telemetry:
         return cls(
             tracer=(tracer_provider or trace.get_tracer_provider()).get_tracer(SCOPE),
             follows_global=tracer_provider is None,
-            requests=meter.create_counter("camille.tool.requests", description="Tool requests received."),
-            errors=meter.create_counter("camille.tool.errors", description="Tool requests answered with an error."),
-            duration_ms=meter.create_histogram(
-                "camille.tool.duration", unit="ms", description="Time from request received to reply sent."
-            ),
         )
 
     def span(

@@ -19,6 +19,7 @@ from nats.aio.client import Client as NATS
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, Payload
 from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, alert_subject, audit_subject
+from voice_worker.metrics import VoiceMetrics
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class AuditPublisher:
         call_id: str,
         *,
         buffer_size: int,
+        metrics: VoiceMetrics,
         publish_timeout_s: float = 2.0,
         retry_backoff_s: float = 0.2,
         clock: Clock = utc_now,
@@ -68,6 +70,7 @@ class AuditPublisher:
         self._publish_timeout_s = publish_timeout_s
         self._retry_backoff_s = retry_backoff_s
         self._clock = clock
+        self._metrics = metrics
         self._seq = 0
         self.dropped = 0
         self.published = 0
@@ -87,10 +90,12 @@ class AuditPublisher:
             payload=payload,
         )
         self._seq += 1
+        self._metrics.observe_event(payload)  # what happened is counted even when its record is dropped
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
             self.dropped += 1
+            self._metrics.audit_dropped.inc()
             log.warning("audit buffer full, event dropped", extra={"call_id": self.call_id, "kind": event.kind})
             self.alert(AlertKind.AUDIT_DROPPED, count=self.dropped)
             return None
@@ -126,6 +131,7 @@ class AuditPublisher:
                 subject = audit_subject(event.call_id)
                 await self._transport.publish_event(subject, data, headers, self._publish_timeout_s)
                 self.published += 1
+                self._metrics.audit_published.labels(event.kind).inc()
                 return
             except asyncio.CancelledError:
                 raise

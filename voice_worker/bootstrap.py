@@ -22,7 +22,7 @@ from voice_worker.agent import CamilleAgent, SessionPhrasePlayer
 from voice_worker.audit import AuditPublisher, AuditTransport, NatsAuditTransport, utc_now
 from voice_worker.call import CallContext, CallControl
 from voice_worker.gateway import NatsToolGateway, ToolGateway
-from voice_worker.metrics import CallMetrics, tracer
+from voice_worker.metrics import CallMetrics, VoiceMetrics, tracer
 from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook
 from voice_worker.prompt import system_prompt
 from voice_worker.settings import TurnDetectionMode, VoiceWorkerSettings
@@ -110,11 +110,13 @@ def build_call(
     gateway: ToolGateway | None = None,
     audit_transport: AuditTransport | None = None,
     call_control: CallControl,
+    metrics: VoiceMetrics,
     call_id: str | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     model: Any = None,
 ) -> Call:
-    """One call: session, agent, context and supervisor, wired. Call `call.ctx.audit.start()` once in a loop."""
+    """One call: session, agent, context and supervisor, wired, recording into the process's `metrics`. Call
+    `call.ctx.audit.start()` once in a loop."""
     if nc is None and (gateway is None or audit_transport is None):
         raise ValueError("build_call needs a NATS client, or both a gateway and an audit transport")
     call_id = call_id or new_call_id()
@@ -125,6 +127,7 @@ def build_call(
         audit_transport or NatsAuditTransport(nc),  # type: ignore[arg-type]  # nc is set when transport is not
         call_id,
         buffer_size=settings.audit_buffer_size,
+        metrics=metrics,
         publish_timeout_s=settings.audit_publish_timeout_s,
         clock=clock,
     )
@@ -136,7 +139,7 @@ def build_call(
         audit=audit,
         player=SessionPhrasePlayer(session, phrasebook, played),
         call_control=call_control,
-        metrics=CallMetrics(),
+        metrics=CallMetrics(metrics),
         clock=clock,
         tool_deadline_s=settings.tool_deadline_s,
         filler_delay_s=settings.filler_delay_s,

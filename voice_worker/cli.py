@@ -21,9 +21,9 @@ def voice_worker(
     from livekit.agents import cli
 
     from runtime.logs import drop_livekit_pii
+    from voice_worker.server import agent_server
     from voice_worker.settings import VoiceWorkerSettings
-    from voice_worker.worker import worker_options
 
     drop_livekit_pii()
     sys.argv = ["camille voice-worker", *(args or [])]
-    cli.run_app(worker_options(VoiceWorkerSettings()))
+    cli.run_app(agent_server(VoiceWorkerSettings()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from nats.aio.client import Client as NATS
@@ -14,11 +15,22 @@ from contracts.tools import ToolReply, ToolRequest
 from runtime.telemetry import inject_headers
 
 
+class Unreachable(StrEnum):
+    """Why a tool request got no reply (a closed set: metric labels and span attributes)."""
+
+    NATS_DISCONNECTED = "nats_disconnected"
+    NO_RESPONDERS = "no_responders"
+    TIMEOUT = "timeout"
+    DEADLINE_EXCEEDED = "deadline_exceeded"
+    BAD_REPLY = "bad_reply"
+    MISMATCHED_REPLY = "mismatched_reply"
+
+
 class ToolUnavailable(Exception):
     """No answer: NATS down, no tool runner listening, or the deadline passed. The text is an error code, never PHI."""
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
+    def __init__(self, code: Unreachable) -> None:
+        super().__init__(code.value)
         self.code = code
 
 
@@ -34,24 +46,25 @@ class NatsToolGateway:
 
     async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply:
         if timeout_s <= 0:
-            raise ToolUnavailable("deadline_exceeded")
+            raise ToolUnavailable(Unreachable.DEADLINE_EXCEEDED)
         if not self._nc.is_connected:
-            raise ToolUnavailable("nats_disconnected")  # a buffered request would run after the caller gave up
+            # A buffered request would run after the caller gave up.
+            raise ToolUnavailable(Unreachable.NATS_DISCONNECTED)
         headers = inject_headers({HEADER_MSG_ID: request.message_id, HEADER_CALL_ID: request.call_id})
         try:
             message = await self._nc.request(
                 tool_subject(request.tool), request.model_dump_json().encode(), timeout=timeout_s, headers=headers
             )
         except NoRespondersError:
-            raise ToolUnavailable("no_responders") from None
+            raise ToolUnavailable(Unreachable.NO_RESPONDERS) from None
         except NatsTimeoutError:
-            raise ToolUnavailable("timeout") from None
+            raise ToolUnavailable(Unreachable.TIMEOUT) from None
         except (ConnectionClosedError, OutboundBufferLimitError):
-            raise ToolUnavailable("nats_disconnected") from None
+            raise ToolUnavailable(Unreachable.NATS_DISCONNECTED) from None
         try:
             reply = ToolReply.model_validate_json(message.data)
         except ValidationError:
-            raise ToolUnavailable("bad_reply") from None
+            raise ToolUnavailable(Unreachable.BAD_REPLY) from None
         if reply.request_id != request.message_id:
-            raise ToolUnavailable("mismatched_reply")
+            raise ToolUnavailable(Unreachable.MISMATCHED_REPLY)
         return reply

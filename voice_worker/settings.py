@@ -77,6 +77,17 @@ class VoiceWorkerSettings(CommonSettings):
         description="Key of the participant-identity hash in logs and audit.",
     )
 
+    # Metrics: every job process writes its own files here; the worker's endpoint adds them up. LiveKit empties the
+    # directory when the worker starts, so it must belong to this worker alone.
+    metric_files_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "CAMILLE_METRIC_FILES_DIR"),
+        description="Directory of the job processes' metric files. Unset: <data_dir>/voice-worker-metrics.",
+    )
+
+    def resolved_metric_files_dir(self) -> Path:
+        return self.metric_files_dir or self.data_dir / "voice-worker-metrics"
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if not (given(self.livekit_url) and given(self.livekit_api_key) and given(self.livekit_api_secret)):

@@ -112,6 +112,7 @@ class CallSupervisor:
             )
         except ValidationError:  # a caller id that is not a valid number (withheld, "anonymous"): keep the rest
             started = CallStarted(channel=channel, participant_hash=participant_hash)
+        self.ctx.metrics.call_started(channel.value)
         self.ctx.audit.emit(started)
 
     def greet(self, joined_at: float, delay_s: float = 0.0) -> None:

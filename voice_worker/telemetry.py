@@ -1,4 +1,4 @@
-"""OpenTelemetry export for the worker process: OTLP traces and metrics when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+"""OpenTelemetry export for the worker process: OTLP traces when OTEL_EXPORTER_OTLP_ENDPOINT is set.
 
 LiveKit's own spans go to the same provider with `allow_pii=False`: its spans would otherwise carry the
 conversation (PHI) to every exporter.

@@ -163,8 +163,9 @@ async def invoke(
         try:
             reply = await _with_filler(ctx, ctx.gateway.request(request, ctx.tool_deadline_s))
         except ToolUnavailable as exc:
-            span.set_attribute("camille.tool.outcome", exc.code)
-            return _failed(ctx, request, _elapsed_ms(started), ToolErrorCode.BACKEND_UNAVAILABLE, True)
+            span.set_attribute("camille.tool.outcome", exc.code.value)
+            elapsed_ms = _elapsed_ms(started)
+            return _failed(ctx, request, elapsed_ms, ToolErrorCode.BACKEND_UNAVAILABLE, True, cause=exc.code.value)
         span.set_attribute("camille.tool.outcome", "ok" if reply.ok else str(reply.error and reply.error.code))
     return _answer(ctx, request, reply, _elapsed_ms(started))
 
@@ -237,13 +238,16 @@ def _failed(
     retryable: bool,
     *,
     speak: bool = True,
+    cause: str | None = None,
 ) -> ToolResult:
+    """Audit and count the failure (`cause`: why no reply came, when none did), play the fixed phrase unless the
+    model is to speak, and tell the model nothing was done."""
     ctx.audit.emit(
         ToolFailed(
             tool=request.tool, tool_call_id=request.tool_call_id, duration_ms=elapsed_ms, code=code, retryable=retryable
         )
     )
-    _latency(ctx, request.tool, elapsed_ms, code.value)
+    _latency(ctx, request.tool, elapsed_ms, cause or code.value)
     if speak:
         _play_guarded(ctx, PhraseKey.TOOL_FAILURE, Guardrail.TOOL_FAILURE_PHRASE)
     return ToolResult(

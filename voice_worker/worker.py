@@ -14,6 +14,7 @@ from typing import Protocol
 from livekit import rtc
 from livekit.agents import JobContext, JobProcess, WorkerOptions
 from nats.aio.client import Client as NATS
+from prometheus_client import CollectorRegistry
 
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
@@ -22,8 +23,9 @@ from runtime.clinic import load_clinic
 from runtime.logs import drop_livekit_pii
 from voice_worker.audit import NatsAuditTransport
 from voice_worker.bootstrap import build_call, load_phrases
-from voice_worker.gateway import NatsToolGateway, ToolUnavailable
+from voice_worker.gateway import NatsToolGateway, ToolUnavailable, Unreachable
 from voice_worker.greeting import GreetingDecision, GreetingGate
+from voice_worker.metrics import VoiceMetrics
 from voice_worker.settings import VoiceWorkerSettings
 from voice_worker.supervisor import CallSupervisor
 from voice_worker.telemetry import configure_telemetry
@@ -92,7 +94,7 @@ class DeferredBus:
     async def request(self, request: ToolRequest, timeout_s: float) -> ToolReply:
         started = time.monotonic()
         if (nc := await self._nc(timeout_s)) is None:
-            raise ToolUnavailable("nats_disconnected")
+            raise ToolUnavailable(Unreachable.NATS_DISCONNECTED)
         return await NatsToolGateway(nc).request(request, timeout_s - (time.monotonic() - started))
 
     async def publish_event(self, subject: str, data: bytes, headers: dict[str, str], timeout_s: float) -> None:
@@ -158,12 +160,17 @@ class JoinHandler:
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Once per worker process: refuse to start on a bad configuration or a missing phrase."""
+    """Once per job process: refuse to start on a bad configuration or a missing phrase; build the process's metrics
+    (under the worker they go to its metric files; the registry itself is never served from a job process)."""
     drop_livekit_pii()  # job processes configure their own logging: the filter goes in each
     settings = VoiceWorkerSettings()
     configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)
-    proc.userdata.update(settings=settings, clinic=clinic, phrasebook=load_phrases(settings, clinic))
+    phrasebook = load_phrases(settings, clinic)
+    # One per process: its values live in this process's metric files (LiveKit's thread executor, used by `console`
+    # for its single call, would give each job its own and they would overwrite each other's values).
+    metrics = VoiceMetrics(CollectorRegistry())
+    proc.userdata.update(settings=settings, clinic=clinic, phrasebook=phrasebook, metrics=metrics)
 
 
 async def entrypoint(job: JobContext) -> None:
@@ -178,6 +185,7 @@ async def entrypoint(job: JobContext) -> None:
         gateway=bus,
         audit_transport=bus,
         call_control=control,
+        metrics=job.proc.userdata["metrics"],
     )
     call.ctx.audit.start()
 

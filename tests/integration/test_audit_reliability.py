@@ -62,7 +62,8 @@ async def test_sink_killed_mid_stream_stores_every_event_exactly_once(
     """After a SIGKILL of the sink process and a restart, every published event is stored exactly once."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMILLE_AUDIT_")}
     env |= {"NATS_URL": own_nats.url, "CAMILLE_DATA_DIR": str(tmp_path / "data"), "CAMILLE_LOG_LEVEL": "DEBUG",
-            "CAMILLE_AUDIT_BATCH_SIZE": "50", "CAMILLE_AUDIT_ACK_WAIT_S": "2"}  # fmt: skip
+            "CAMILLE_AUDIT_BATCH_SIZE": "50", "CAMILLE_AUDIT_ACK_WAIT_S": "2",
+            "CAMILLE_METRICS_PORT": "0"}  # fmt: skip
     if backend == "postgres":
         env["CAMILLE_AUDIT_DB_URL"] = request.getfixturevalue("postgres_url")
     settings = AuditSinkSettings(data_dir=tmp_path / "data", audit_db_url=env.get("CAMILLE_AUDIT_DB_URL"))

@@ -11,6 +11,7 @@ import pytest
 from nats.aio.client import Client as NATS
 from nats.js.api import StorageType
 from nats.js.client import JetStreamContext
+from prometheus_client import CollectorRegistry
 
 from audit_sink.bootstrap import audit_sink_running
 from audit_sink.keys import FileKeyProvider
@@ -104,10 +105,13 @@ async def _zero(backlog: Awaitable[int]) -> bool:
 async def test_poison_message_is_dead_lettered_and_others_flow(
     own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
 ) -> None:
-    """A malformed message goes to the dead-letter stream after max deliveries; valid events are all stored."""
+    """A malformed message goes to the dead-letter stream after max deliveries; valid events are all stored; the
+    metrics count both, and the dead-letter gauge shows the message waiting."""
     js = client.jetstream(timeout=10)
     events = call_events("call-ok", 20)
-    async with audit_sink_running(settings, own_nats.url) as sink:
+    registry = CollectorRegistry()
+    polled = settings.model_copy(update={"audit_lag_poll_s": 0.05})
+    async with audit_sink_running(polled, own_nats.url, registry=registry) as sink:
         await js.publish(audit_subject("call-bad"), b'{"not": "an audit event"}', headers={HEADER_MSG_ID: "bad:0"})
         await publish(js, events)
         await wait_for(lambda: stored_count(sink.store) == 20)
@@ -118,21 +122,29 @@ async def test_poison_message_is_dead_lettered_and_others_flow(
         assert dead.headers["Camille-Original-Subject"] == audit_subject("call-bad")
         assert sink.store.events("call-ok") == events
         await wait_for(lambda: _zero(sink.backlog()))
+        await wait_for(lambda: registry.get_sample_value("camille_audit_dead_letter_messages") == 1)
+        assert registry.get_sample_value("camille_audit_dead_letters_total") == 1
+        assert registry.get_sample_value("camille_audit_events_stored_total") == 20
 
 
 async def test_sink_down_then_back_catches_up_and_reports_backlog(
     own_nats: EmbeddedNats, client: NATS, settings: AuditSinkSettings
 ) -> None:
-    """Events published while no sink runs wait in the stream; a sink started later reports and drains them."""
+    """Events published while no sink runs wait in the stream; a sink started later reports them as its consumer lag
+    and drains them (the polled gauge falls to 0)."""
     js = client.jetstream(timeout=10)
     async with audit_sink_running(settings, own_nats.url) as sink:
         await publish(js, call_events("call-early", 5))
         await wait_for(lambda: stored_count(sink.store) == 5)
     backlog_events = [e for n in range(10) for e in call_events(f"call-late-{n}", 30)]
     await publish(js, backlog_events)
-    async with audit_sink_running(settings, own_nats.url) as sink:
+    registry = CollectorRegistry()
+    polled = settings.model_copy(update={"audit_lag_poll_s": 0.05})
+    async with audit_sink_running(polled, own_nats.url, registry=registry) as sink:
         assert sink.sink.stats.backlog == 300
+        assert registry.get_sample_value("camille_audit_consumer_lag_events") == 300  # read at start
         await wait_for(lambda: stored_count(sink.store) == 305)
+        await wait_for(lambda: registry.get_sample_value("camille_audit_consumer_lag_events") == 0)
         await wait_for(lambda: _zero(sink.backlog()))
         assert sink.store.verify().ok
 

@@ -6,7 +6,9 @@ import asyncio
 import datetime as dt
 import os
 import signal
+import socket
 import sys
+import urllib.request
 from pathlib import Path
 
 import httpx
@@ -37,10 +39,23 @@ def next_weekday() -> dt.date:
     return day
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        return str(answer.read().decode())
+
+
 async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: NATS, tmp_path: Path) -> None:
     """With NATS_URL set, `camille up` answers check_availability from the reference backend, serves the call page and
-    its tokens, and exits on SIGINT."""
+    its tokens, counts the call on its one metrics endpoint (CAMILLE_METRICS_PORT), and exits on SIGINT."""
+    port = free_port()
     env = os.environ | {"NATS_URL": nats_url, "CAMILLE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env |= {"CAMILLE_METRICS_PORT": str(port)}
     for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "CAMILLE_WEB_PORT"):
         env.pop(name, None)
     process = await asyncio.create_subprocess_exec(
@@ -68,6 +83,9 @@ async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: N
         reply = ToolReply.model_validate_json(message.data)
         assert reply.ok and reply.request_id == request.message_id
         assert reply.result is not None and reply.result.tool == "check_availability"
+        metrics = await asyncio.to_thread(scrape, port)
+        assert 'camille_tool_runner_duration_seconds_count{tool="check_availability"} 1.0' in metrics
+        assert "camille_audit_consumer_lag_events" in metrics and "camille_process_resident_memory_bytes" in metrics
     finally:
         process.send_signal(signal.SIGINT)
         out, _ = await asyncio.wait_for(process.communicate(), 30)

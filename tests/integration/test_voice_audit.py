@@ -7,11 +7,13 @@ import uuid
 
 from nats.aio.client import Client as NATS
 from nats.js.api import StreamConfig
+from prometheus_client import CollectorRegistry
 
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, CallEnded, CallEndReason, GreetingPlayed
 from contracts.subjects import ALERTS_WILDCARD, AUDIT_STREAM, AUDIT_WILDCARD, audit_subject
 from voice_worker.audit import AuditPublisher, NatsAuditTransport
+from voice_worker.metrics import VoiceMetrics
 
 
 async def ensure_audit_stream(nc: NATS) -> None:
@@ -51,16 +53,21 @@ class FlakyTransport(NatsAuditTransport):
 
 
 async def test_events_are_stored_once_in_order_despite_lost_acks(nc: NATS) -> None:
-    """Retried publishes reuse the Nats-Msg-Id, so each event is stored exactly once, seq 0..n-1."""
+    """Retried publishes reuse the Nats-Msg-Id, so each event is stored exactly once, seq 0..n-1, and counted once."""
     await ensure_audit_stream(nc)
     call_id = uuid.uuid4().hex
-    audit = AuditPublisher(FlakyTransport(nc, failures=2), call_id, buffer_size=10, retry_backoff_s=0.01)
+    registry = CollectorRegistry()
+    transport = FlakyTransport(nc, failures=2)
+    audit = AuditPublisher(transport, call_id, buffer_size=10, metrics=VoiceMetrics(registry), retry_backoff_s=0.01)
     audit.start()
     audit.emit(GreetingPlayed(latency_ms=12.0))
     audit.emit(CallEnded(reason=CallEndReason.AGENT_ENDED, duration_ms=1000))
     assert await audit.close(5.0)
     events = await stored_events(nc, call_id)
     assert [(e.seq, e.kind) for e in events] == [(0, "greeting_played"), (1, "call_ended")]
+    published = {kind: registry.get_sample_value("camille_audit_events_published_total", {"kind": kind})
+                 for kind in ("greeting_played", "call_ended")}  # fmt: skip
+    assert published == {"greeting_played": 1.0, "call_ended": 1.0}
 
 
 async def test_overflow_drops_counts_and_alerts(nc: NATS) -> None:
@@ -72,10 +79,12 @@ async def test_overflow_drops_counts_and_alerts(nc: NATS) -> None:
 
     sub = await nc.subscribe(ALERTS_WILDCARD, cb=on_alert)
     await nc.flush()
-    audit = AuditPublisher(NatsAuditTransport(nc), uuid.uuid4().hex, buffer_size=1)
+    registry = CollectorRegistry()
+    audit = AuditPublisher(NatsAuditTransport(nc), uuid.uuid4().hex, buffer_size=1, metrics=VoiceMetrics(registry))
     assert audit.emit(GreetingPlayed()) is not None
     assert audit.emit(GreetingPlayed()) is None  # not started: the buffer of one is full
     assert audit.dropped == 1
+    assert registry.get_sample_value("camille_audit_events_dropped_total") == 1.0
     await nc.flush()
     for _ in range(100):
         if alerts:

@@ -12,6 +12,7 @@ from livekit.agents import ToolError
 from livekit.agents.llm import ToolResult
 from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
+from prometheus_client import CollectorRegistry
 
 from contracts.audit import AuditEvent, Payload
 from contracts.clinic import PhraseKey
@@ -32,7 +33,7 @@ from voice_worker import tools
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
 from voice_worker.gateway import NatsToolGateway
-from voice_worker.metrics import CallMetrics
+from voice_worker.metrics import CallMetrics, VoiceMetrics
 
 NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)  # a Tuesday, 08:00 in Zurich
 ZURICH = load_clinic(SHIPPED_CLINIC_FILE).zone
@@ -107,15 +108,16 @@ def make_ctx(
 ) -> tuple[CallContext, Any, Any]:
     transport = MemoryAuditTransport()
     player = RecordingPlayer()
+    metrics = VoiceMetrics(CollectorRegistry())
     clinic = load_clinic(SHIPPED_CLINIC_FILE).model_copy(update={"booking_horizon_days": horizon_days})
     ctx = CallContext(
         call_id="call-1",
         clinic=clinic,
         gateway=NatsToolGateway(nc),
-        audit=AuditPublisher(transport, "call-1", buffer_size=100),
+        audit=AuditPublisher(transport, "call-1", buffer_size=100, metrics=metrics),
         player=player,
         call_control=None,  # type: ignore[arg-type]  # tools never touch call control
-        metrics=CallMetrics(),
+        metrics=CallMetrics(metrics),
         clock=lambda: NOW,
         tool_deadline_s=deadline_s,
         filler_delay_s=filler_delay_s,

@@ -18,11 +18,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiohttp import web
 from nats.aio.client import Client as NATS
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from prometheus_client import CollectorRegistry
 from standardwebhooks.webhooks import Webhook
 
 from contracts.subjects import tool_subject
@@ -337,22 +336,20 @@ async def test_span_per_call_continues_the_callers_trace_without_phi(
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider()
     tracer_provider.add_span_processor(SimpleSpanProcessor(spans))
-    reader = InMemoryMetricReader()
+    registry = CollectorRegistry()
     trace_id = uuid.uuid4().hex
     hook.answer_with(json_answer({}, status=409))
-    async with runner(tracer_provider=tracer_provider, meter_provider=MeterProvider(metric_readers=[reader])):
+    async with runner(tracer_provider=tracer_provider, registry=registry):
         await send(nc, booking(), headers={"traceparent": f"00-{trace_id}-{'1' * 16}-01"})
     [span] = [s for s in spans.get_finished_spans() if s.name == "tool book_appointment"]
     assert span.context is not None and format(span.context.trace_id, "032x") == trace_id
     assert span.attributes is not None and span.attributes["camille.outcome"] == "slot_unavailable"
     flat = json.dumps({k: str(v) for k, v in span.attributes.items()})
     assert "791234567" not in flat and "Jeanne" not in flat and "contrôle" not in flat
-    data = reader.get_metrics_data()
-    assert data is not None
-    metrics = {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics for m in sm.metrics}
-    assert {"camille.tool.requests", "camille.tool.errors", "camille.tool.duration"} <= set(metrics)
-    [error_point] = metrics["camille.tool.errors"].data.data_points  # type: ignore[union-attr]
-    assert error_point.attributes is not None and error_point.attributes["camille.error_code"] == "slot_unavailable"
+    tool = {"tool": "book_appointment"}
+    assert registry.get_sample_value("camille_tool_runner_duration_seconds_count", tool) == 1.0
+    errors = registry.get_sample_value("camille_tool_runner_errors_total", tool | {"code": "slot_unavailable"})
+    assert errors == 1.0
 
 
 async def test_logs_carry_no_phi(

@@ -12,6 +12,7 @@ from livekit.agents import AgentSession, RunContext
 from livekit.agents.llm import FunctionCall, FunctionToolCall, Tool, ToolContext, execute_function_call
 from livekit.agents.voice import SpeechHandle
 from livekit.plugins.openai.realtime import RealtimeSession
+from prometheus_client import CollectorRegistry
 
 from contracts.audit import AuditEvent
 from contracts.clinic import PhraseKey
@@ -32,7 +33,7 @@ from voice_worker import tools
 from voice_worker.agent import CamilleAgent
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
-from voice_worker.metrics import CallMetrics
+from voice_worker.metrics import CallMetrics, VoiceMetrics
 
 NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)  # a Tuesday, 08:00 in Zurich
 START = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.UTC)
@@ -177,14 +178,15 @@ class DroppedAudit:
 async def call_as_livekit_does(tool: str, arguments: dict[str, Any]) -> tuple[Any, RecordingGateway]:
     """Run one tool call through LiveKit's own executor, with the JSON arguments the model would send."""
     gateway = RecordingGateway()
+    metrics = VoiceMetrics(CollectorRegistry())
     ctx = CallContext(
         call_id="call-1",
         clinic=load_clinic(SHIPPED_CLINIC_FILE),
         gateway=gateway,
-        audit=AuditPublisher(DroppedAudit(), "call-1", buffer_size=100),
+        audit=AuditPublisher(DroppedAudit(), "call-1", buffer_size=100, metrics=metrics),
         player=SilentPlayer(),
         call_control=None,  # type: ignore[arg-type]  # tools never touch call control
-        metrics=CallMetrics(),
+        metrics=CallMetrics(metrics),
         clock=lambda: NOW,
     )
     call = FunctionToolCall(call_id="fc_1", name=tool, arguments=json.dumps(arguments))

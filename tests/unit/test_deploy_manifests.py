@@ -153,3 +153,50 @@ def test_token_service_deployment_is_probed_and_reached_from_the_ingress_only(re
     ]
     [rule] = policy["spec"]["ingress"]
     assert rule["ports"] == [{"protocol": "TCP", "port": port}] and "namespaceSelector" in rule["from"][0]
+
+
+METERED = ("tool-runner", "audit-sink", "voice-worker")
+
+
+def test_compose_monitoring_profile_scrapes_every_service(repo_root: Path) -> None:
+    """`--profile monitoring` adds the official Prometheus and Grafana images, provisioned from monitoring/, and
+    Prometheus scrapes each service on the metrics port it listens on in containers."""
+    from runtime.settings import DEFAULT_METRICS_PORT
+
+    compose = yaml.safe_load((repo_root / "compose.yaml").read_text())
+    services = compose["services"]
+    assert services["prometheus"]["image"].startswith("prom/prometheus:")
+    assert services["grafana"]["image"].startswith("grafana/grafana:")
+    for name in ("prometheus", "grafana"):
+        assert services[name]["profiles"] == ["monitoring"]
+        for volume in services[name]["volumes"]:
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (repo_root / source).exists(), source
+    for name in METERED:
+        assert services[name]["environment"]["CAMILLE_METRICS_HOST"] == "0.0.0.0"
+    scrape = yaml.safe_load((repo_root / "monitoring" / "prometheus" / "prometheus.yml").read_text())
+    targets = {
+        name: sd["port"] for job in scrape["scrape_configs"] for sd in job["dns_sd_configs"] for name in sd["names"]
+    }
+    assert targets == dict.fromkeys(METERED, DEFAULT_METRICS_PORT)
+
+
+def test_every_metered_deployment_has_a_named_metrics_port(repo_root: Path) -> None:
+    """On Kubernetes each service exposes a port named `metrics` with scrape annotations, listens beyond loopback,
+    and the monitoring namespace may reach that port."""
+    from runtime.settings import DEFAULT_METRICS_PORT
+
+    found = deployments(repo_root)
+    for name in METERED:
+        template = found[name]["spec"]["template"]
+        [container] = template["spec"]["containers"]
+        assert {"name": "metrics", "containerPort": DEFAULT_METRICS_PORT} in container["ports"], name
+        assert template["metadata"]["annotations"]["prometheus.io/port"] == str(DEFAULT_METRICS_PORT), name
+    [kustomization] = documents(repo_root / "k8s" / "kustomization.yaml")
+    [env] = [gen for gen in kustomization["configMapGenerator"] if gen["name"] == "camille-env"]
+    assert "CAMILLE_METRICS_HOST=0.0.0.0" in env["literals"]
+    [policy] = documents(repo_root / "k8s" / "metrics-network-policy.yaml")
+    [selector] = policy["spec"]["podSelector"]["matchExpressions"]
+    assert set(selector["values"]) == set(METERED)
+    assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": DEFAULT_METRICS_PORT}]

@@ -109,6 +109,7 @@ OTHER_PODS = [
     Pod("postgresql", {"app.kubernetes.io/name": "postgresql"}),
     Pod("kube-dns", {"k8s-app": "kube-dns"}, namespace="kube-system"),
     Pod("keda-operator", {"app": "keda-operator"}, namespace="keda"),
+    Pod("prometheus", {"app.kubernetes.io/name": "prometheus"}, namespace="monitoring"),
     Pod("look-alike", {"app.kubernetes.io/name": "audit-sink", "app.kubernetes.io/part-of": "camille"},
         namespace="default"),
 ]  # fmt: skip
@@ -155,6 +156,7 @@ def test_each_policy_selects_the_pods_it_means(policies: list[Document], pods: d
         "postgresql": {"postgresql"},
         "nats-monitoring-from-keda": {"nats-0", "nats-1"},
         "token-service-from-ingress": {"token-service"},
+        "metrics-from-monitoring": {"voice-worker", "tool-runner", "audit-sink"},
     }
 
 
@@ -184,6 +186,9 @@ CONNECTIONS: list[tuple[str, str | Address, int, str, bool]] = [
     ("tool-runner", "voice-worker", 8080, "TCP", False),
     ("voice-worker", "audit-sink", 8080, "TCP", False),
     ("look-alike", "scheduling-api", 8765, "TCP", False),
+    *[("prometheus", service, 9464, "TCP", service in NATS_CLIENTS) for service in SERVICES],
+    ("prometheus", "tool-runner", 8765, "TCP", False),
+    ("look-alike", "audit-sink", 9464, "TCP", False),
 ]
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import nats.errors
-from opentelemetry.metrics import NoOpMeterProvider
 from opentelemetry.trace import NoOpTracerProvider
+from prometheus_client import CollectorRegistry
 
 from contracts.tools import BookAppointmentResult, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply
 from offline_kit.webhook import tool_request
@@ -17,6 +17,7 @@ from runtime.settings import SHIPPED_CLINIC_FILE
 from tests.fakes import MemoryResultStore
 from tool_runner.backends import Outcome, WebhookBackend
 from tool_runner.idempotency import Claim
+from tool_runner.metrics import ToolRunnerMetrics
 from tool_runner.runner import ToolRunner
 from tool_runner.telemetry import Telemetry
 
@@ -47,7 +48,8 @@ def runner(backend: FakeBackend, **kwargs: Any) -> ToolRunner:
         clinic=load_clinic(SHIPPED_CLINIC_FILE),
         backends=backends,
         results=MemoryResultStore(),
-        telemetry=Telemetry.create(NoOpTracerProvider(), NoOpMeterProvider()),
+        telemetry=Telemetry.create(NoOpTracerProvider()),
+        metrics=ToolRunnerMetrics(CollectorRegistry()),
         clock=lambda: NOW,
         **kwargs,
     )

@@ -19,6 +19,7 @@ from livekit.agents.voice.events import (
     UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
+from prometheus_client import CollectorRegistry
 
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, CallEndReason
@@ -28,7 +29,7 @@ from runtime.settings import SHIPPED_CLINIC_FILE
 from voice_worker.advice import AdviceHit, AdviceWatch
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
-from voice_worker.metrics import CallMetrics
+from voice_worker.metrics import CallMetrics, VoiceMetrics
 from voice_worker.supervisor import CallSupervisor
 
 NOW = dt.datetime(2026, 11, 24, 7, 0, tzinfo=dt.UTC)
@@ -91,14 +92,15 @@ def build(
     advice_watch: type[AdviceWatch] = AdviceWatch,
 ) -> tuple[CallSupervisor, RecordingPlayer, RecordingCallControl, MemoryAuditTransport]:
     transport, player, control = MemoryAuditTransport(), RecordingPlayer(cut), RecordingCallControl(fail_transfer)
+    metrics = VoiceMetrics(CollectorRegistry())
     ctx = CallContext(
         call_id="call-9",
         clinic=clinic or load_clinic(SHIPPED_CLINIC_FILE),
         gateway=None,  # type: ignore[arg-type]  # the supervisor never calls tools
-        audit=AuditPublisher(transport, "call-9", buffer_size=100),
+        audit=AuditPublisher(transport, "call-9", buffer_size=100, metrics=metrics),
         player=player,
         call_control=control,
-        metrics=CallMetrics(),
+        metrics=CallMetrics(metrics),
         clock=lambda: NOW,
     )
     ctx.audit.start()

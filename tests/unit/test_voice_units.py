@@ -152,7 +152,8 @@ async def test_production_worker_refuses_offline_or_missing_phrases(
 
 
 def test_telemetry_exports_only_when_an_endpoint_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No endpoint: nothing is installed; with one (in a child process), SDK providers take over the globals."""
+    """No endpoint: nothing is installed; with one (in a child process), the SDK's tracer provider takes over the global
+    one, and no meter provider is installed (metrics are Prometheus's)."""
     import subprocess
     import sys
 
@@ -170,7 +171,7 @@ def test_telemetry_exports_only_when_an_endpoint_is_set(monkeypatch: pytest.Monk
     env = {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-500:]
-    assert out.stdout.split() == ["opentelemetry.sdk.trace", "opentelemetry.sdk.metrics._internal"]
+    assert out.stdout.split() == ["opentelemetry.sdk.trace", "opentelemetry.metrics._internal"]
 
 
 @pytest.mark.filterwarnings("ignore:the built-in Python CLI is deprecated:DeprecationWarning")
