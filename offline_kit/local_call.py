@@ -127,7 +127,8 @@ async def run_local_call(
     call.ctx.audit.start()
     try:
         await call.session.start(call.agent)
-        call.supervisor.call_started(Channel.SIMULATOR, None)
+        channel = Channel.SIP if scenario.caller_phone else Channel.SIMULATOR
+        call.supervisor.call_started(channel, None, scenario.caller_phone)
         call.supervisor.greet(time.monotonic(), settings.greeting_delay_ms / 1000)
         await asyncio.wait_for(_until_done(local, scenario, speed), timeout_s)
     finally:

@@ -23,6 +23,7 @@ class Telemetry:
     tracer: Tracer
     requests: Counter
     errors: Counter
+    refusals: Counter
     duration_ms: Histogram
     follows_global: bool = False  # the tracer is the global provider's: it may have none behind it yet
 
@@ -36,6 +37,10 @@ class Telemetry:
             follows_global=tracer_provider is None,
             requests=meter.create_counter("camille.tool.requests", description="Tool requests received."),
             errors=meter.create_counter("camille.tool.errors", description="Tool requests answered with an error."),
+            refusals=meter.create_counter(
+                "camille.tool.refusals",
+                description="Actions the tool runner refused (labels: camille.tool, camille.refusal_reason).",
+            ),
             duration_ms=meter.create_histogram(
                 "camille.tool.duration", unit="ms", description="Time from request received to reply sent."
             ),

@@ -22,7 +22,7 @@ from livekit.agents.voice.events import (
     UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
-from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from contracts.alerts import AlertKind
 from contracts.audit import (
@@ -43,7 +43,7 @@ from contracts.audit import (
 )
 from contracts.clinic import PhraseKey
 from contracts.emergency import EmergencyCategory
-from contracts.phi import PHI
+from contracts.phi import PHI, normalize_phone
 from voice_worker import emergency
 from voice_worker.call import CallContext
 from voice_worker.guardrails import medical_advice
@@ -76,15 +76,12 @@ class CallSupervisor:
         session.on("close", self._on_close)
 
     def call_started(self, channel: Channel, participant_hash: str | None, caller_phone: str | None = None) -> None:
-        try:
-            started = CallStarted(
-                channel=channel,
-                participant_hash=participant_hash,
-                caller_phone=PHI(caller_phone) if caller_phone else None,
-            )
-        except ValidationError:  # a caller id that is not a valid number (withheld, "anonymous"): keep the rest
-            started = CallStarted(channel=channel, participant_hash=participant_hash)
-        self.ctx.audit.emit(started)
+        """Audit the call's start; a SIP caller id that is a valid number becomes the call's caller number, which
+        tool calls carry to the tool runner (it lets a caller cancel their own appointment and get SMS)."""
+        self.ctx.caller_phone = _caller_number(caller_phone, self.ctx.clinic.phone_region)
+        self.ctx.audit.emit(
+            CallStarted(channel=channel, participant_hash=participant_hash, caller_phone=self.ctx.caller_phone)
+        )
 
     def greet(self, joined_at: float, delay_s: float = 0.0) -> None:
         """Play the greeting (after an optional settle delay); latency runs from `joined_at` (monotonic)."""
@@ -239,3 +236,13 @@ class CallSupervisor:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _caller_number(raw: str | None, region: str) -> PHI | None:
+    """The caller id in E.164, or None when withheld or not a number ("anonymous", a SIP URI, premium-rate)."""
+    if not raw:
+        return None
+    try:
+        return PHI(normalize_phone(raw[:32], region))
+    except PydanticCustomError:
+        return None

@@ -5,6 +5,8 @@ told about each of them: its contract's arguments, described in French. Outcomes
 - success: JSON text of the result;
 - a problem the caller can fix (bad date, slot taken, not found): a speakable `ToolError` in French, never PHI;
 - empty availability: the no-availability phrase plays, and the model is asked not to reply;
+- refused by the tool runner (not permitted in this call, a limit reached): the not-permitted phrase plays, the
+  refusal is audited, and the model is asked not to reply;
 - anything else (tool runner down, timeout, backend error): the tool-failure phrase plays, no reply, never a
   false confirmation.
 """
@@ -35,13 +37,16 @@ from contracts.audit import (
     LatencyMetricName,
     ToolCompleted,
     ToolFailed,
+    ToolRefused,
     ToolRequested,
 )
 from contracts.clinic import PhraseKey
+from contracts.french import french_date
 from contracts.tools import (
     ARGUMENT_MODELS,
     ArgumentModel,
     CheckAvailabilityResult,
+    RefusalReason,
     ToolErrorCode,
     ToolName,
     ToolReply,
@@ -50,7 +55,6 @@ from contracts.tools import (
 from voice_worker.call import CallContext
 from voice_worker.gateway import ToolUnavailable
 from voice_worker.metrics import tracer
-from voice_worker.prompt import french_date
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -71,10 +75,14 @@ _FIELD_PROBLEMS = {
 }
 _BUSINESS_ERRORS = {
     ToolErrorCode.SLOT_UNAVAILABLE: "Ce créneau n'est plus libre. Proposez un autre créneau disponible.",
-    ToolErrorCode.NOT_FOUND: "Aucun rendez-vous ne correspond. Vérifiez la date et le numéro avec le patient.",
+    ToolErrorCode.NOT_FOUND: (
+        "Aucun rendez-vous ne correspond. Vérifiez la date, le nom et le numéro avec le patient, sans rien affirmer "
+        "sur l'existence d'un rendez-vous."
+    ),
     ToolErrorCode.INVALID_ARGUMENTS: "Une information n'est pas valide. Vérifiez-la avec le patient.",
 }
 PHRASE_PLAYED = "La phrase du cabinet a été dite au patient mot pour mot. Ne la répète pas ; attends sa réponse."
+REFUSALS = frozenset({ToolErrorCode.NOT_PERMITTED, ToolErrorCode.LIMIT_REACHED})
 
 ToolOutput = str | ToolResult
 """What a tool call gives back to the model: JSON text, or a `ToolResult` asking it not to reply (a phrase played)."""
@@ -92,7 +100,11 @@ def tool_schema(tool: ToolName, docstring: str) -> dict[str, Any]:
         raise ValueError(f"{tool.value}: the docstring describes arguments the contract lacks: {sorted(unknown)}")
     if undescribed := set(required) - described.keys():
         raise ValueError(f"{tool.value}: required arguments without a description: {sorted(undescribed)}")
-    properties = {name: contract["properties"][name] | {"description": text} for name, text in described.items()}
+    definitions = contract.get("$defs", {})
+    properties = {
+        name: _inlined(contract["properties"][name], definitions) | {"description": text}
+        for name, text in described.items()
+    }
     parameters = {
         "type": "object",
         "title": contract["title"],
@@ -101,6 +113,16 @@ def tool_schema(tool: ToolName, docstring: str) -> dict[str, Any]:
         "additionalProperties": False,
     }
     return {"name": tool.value, "description": doc.description, "parameters": parameters}
+
+
+def _inlined(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The property's schema with a `$ref` to the contract's own definitions (an enum) replaced by the definition:
+    the model is given each tool's parameters alone, without the definitions."""
+    ref = schema.get("$ref", "")
+    if not ref.startswith("#/$defs/"):
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "$ref"}
+    return {**definitions[ref.removeprefix("#/$defs/")], **rest}
 
 
 def tool_call_id_of(raw: str) -> str:
@@ -152,6 +174,7 @@ async def invoke(
         tool_call_id=tool_call_id_of(raw_tool_call_id),
         deadline=ctx.clock() + dt.timedelta(seconds=ctx.tool_deadline_s),
         arguments=args,
+        caller_phone=ctx.caller_phone,
     )
     ctx.audit.emit(
         ToolRequested(tool=tool, tool_call_id=request.tool_call_id, request_id=request.message_id, arguments=args)
@@ -193,6 +216,8 @@ async def _with_filler(ctx: CallContext, pending: Awaitable[ToolReply]) -> ToolR
 def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms: float) -> ToolOutput:
     if not reply.ok or reply.result is None:
         assert reply.error is not None  # ToolReply guarantees exactly one outcome
+        if reply.error.code in REFUSALS:
+            return _refused(ctx, request, elapsed_ms, reply.error.code, reply.error.reason)
         business = _BUSINESS_ERRORS.get(reply.error.code)
         result = _failed(ctx, request, elapsed_ms, reply.error.code, reply.error.retryable, speak=business is None)
         if business is not None:
@@ -249,6 +274,16 @@ def _failed(
     return ToolResult(
         json.dumps({"error": code.value, "note": PHRASE_PLAYED, "confirmed": False}), reply_required=False
     )
+
+
+def _refused(
+    ctx: CallContext, request: ToolRequest, elapsed_ms: float, code: ToolErrorCode, reason: RefusalReason | None
+) -> ToolResult:
+    """The tool runner said no: audit it, say the clinic's phrase, and keep the model from talking over it."""
+    ctx.audit.emit(ToolRefused(tool=request.tool, tool_call_id=request.tool_call_id, code=code, reason=reason))
+    _latency(ctx, request.tool, elapsed_ms, code.value)
+    ctx.player.play(PhraseKey.NOT_PERMITTED)
+    return ToolResult(json.dumps({"error": code.value, "note": PHRASE_PLAYED, "done": False}), reply_required=False)
 
 
 def _latency(ctx: CallContext, tool: ToolName, elapsed_ms: float, outcome: str) -> None:
