@@ -214,7 +214,7 @@ class ClinicProfile(Contract):
     def confirmation_text(self, kind: SmsConfirmation, start: dt.datetime, practitioner: str | None) -> str:
         """The clinic's SMS template of this kind, filled in for one appointment (day and time in the clinic's zone,
         in French)."""
-        booking = kind is SmsConfirmation.BOOKING
+        booking = SmsConfirmation(kind) is SmsConfirmation.BOOKING
         template = self.sms_templates.booking_confirmation if booking else self.sms_templates.cancellation_confirmation
         local = start.astimezone(self.zone)
         return template.format(
