@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -26,7 +27,7 @@ from contracts.clinic import ClinicProfile
 from contracts.tools import BookingRules, RefusalReason, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
 from contracts.webhooks import WebhookOperation
 from tool_runner.actions import Actions
-from tool_runner.authority import Authority
+from tool_runner.authority import Admission, Authority
 from tool_runner.backends import WebhookBackend
 from tool_runner.call_state import CallStateStore, CallStateUnavailable
 from tool_runner.idempotency import ResultStore
@@ -192,15 +193,28 @@ class ToolRunner:
         return ToolReply.failed(request, failure)
 
     async def _execute(self, request: ToolRequest) -> ToolReply:
+        remaining = functools.partial(self._remaining_s, request)
+        # A read changes nothing in the world: it is made while the call's state is checked (the answer is dropped
+        # if the call may not have it), so the state's round trips add no wait. Anything else waits to be admitted.
+        reading = (
+            asyncio.ensure_future(self.actions.run(request, Admission(), remaining))
+            if request.tool in READ_ONLY
+            else None
+        )
         try:
             admission = await self.authority.admit(request)
         except CallStateUnavailable as exc:  # fail closed: without the call's state nothing can be authorised
             log.warning("tool call %s not run, call state unavailable (%s)", request.tool.value, exc)
+            _drop(reading)
             return ToolReply.failed(request, ToolFailure.of(ToolErrorCode.BACKEND_UNAVAILABLE, STATE_UNAVAILABLE))
+        except BaseException:
+            _drop(reading)
+            raise
         if admission.refusal is not None:
+            _drop(reading)
             self._refused(request, admission.refusal.reason)
             return ToolReply.failed(request, admission.refusal.failure())
-        acted = await self.actions.run(request, admission, lambda: self._remaining_s(request))
+        acted = await (reading or self.actions.run(request, admission, remaining))
         if acted.refusal is not None:
             self._refused(request, acted.refusal)
         try:
@@ -215,3 +229,8 @@ class ToolRunner:
     def _refused(self, request: ToolRequest, reason: RefusalReason) -> None:
         log.info("tool call %s refused: %s (call %s)", request.tool.value, reason.value, request.call_id)
         self.telemetry.refusals.add(1, {"camille.tool": request.tool.value, "camille.refusal_reason": reason.value})
+
+
+def _drop(task: asyncio.Future[Any] | None) -> None:
+    if task is not None:
+        task.cancel()
