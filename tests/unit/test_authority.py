@@ -456,3 +456,15 @@ async def test_a_refusal_is_replayed_to_a_duplicate_request() -> None:
     assert first.error is not None and again.error is not None and again.error.code is ToolErrorCode.NOT_PERMITTED
     assert diary.outbox == []
     assert json.loads(first.model_dump_json())["error"] == json.loads(again.model_dump_json())["error"]
+
+
+async def test_a_read_past_the_tool_call_limit_is_refused_even_though_it_was_made() -> None:
+    """check_availability reads while the state is checked; past the limit its answer is dropped for limit_reached."""
+    diary = Diary()
+    clinic = CLINIC.model_copy(update={"limits": CLINIC.limits.model_copy(update={"tool_calls": 1})})
+    runner, _ = runner_for(diary, clinic=clinic)
+    check = {"tool": "check_availability", "date": TUESDAY.isoformat()}
+    assert (await run(runner, check, "tc-1")).ok
+    late = await run(runner, check, "tc-2")
+    assert late.error is not None and late.error.code is ToolErrorCode.LIMIT_REACHED
+    assert late.error.reason is RefusalReason.TOOL_CALLS_LIMIT
