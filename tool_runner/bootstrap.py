@@ -108,7 +108,9 @@ async def tool_runner_running(
     try:
         js = nc.jetstream(timeout=KV_TIMEOUT_S)
         results = await KvResultStore.open(js, settings.idempotency_bucket, settings.idempotency_retention_s)
-        call_states = await KvCallStateStore.open(js, settings.call_state_bucket, settings.call_state_ttl_s)
+        call_states = await KvCallStateStore.open(
+            js, settings.call_state_bucket, settings.call_state_ttl_s, settings.call_state_replicas
+        )
         backends = build_backends(settings, routing, secrets, clients)
         runner = ToolRunner(
             clinic=clinic,

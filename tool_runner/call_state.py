@@ -45,9 +45,11 @@ class KvCallStateStore:
         self._kv = kv
 
     @classmethod
-    async def open(cls, js: JetStreamContext, bucket: str, ttl_s: float) -> KvCallStateStore:
+    async def open(cls, js: JetStreamContext, bucket: str, ttl_s: float, replicas: int = 1) -> KvCallStateStore:
         try:
-            kv = await js.create_key_value(bucket=bucket, ttl=ttl_s, history=1, description="per-call state")
+            kv = await js.create_key_value(
+                bucket=bucket, ttl=ttl_s, history=1, replicas=replicas, description="per-call state"
+            )
         except nats.js.errors.BadRequestError:  # exists with other settings: use it as it is
             kv = await js.key_value(bucket)
         return cls(kv)

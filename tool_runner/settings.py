@@ -36,6 +36,9 @@ class ToolRunnerSettings(CommonSettings):
         description="How long a call's state (counts, appointments of the call) outlives its last tool call; at "
         "least a realtime session (20 min).",
     )
+    call_state_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas of the call-state bucket (3 in production)."
+    )
     http_transport: Literal["aiohttp", "httpx-aiohttp", "httpx"] = Field(
         default="aiohttp", description="HTTP client: aiohttp (default), httpx-aiohttp or httpx (see the benchmark)."
     )

@@ -17,6 +17,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Awaitable, Mapping
@@ -56,6 +57,7 @@ from voice_worker.call import CallContext
 from voice_worker.gateway import ToolUnavailable
 from voice_worker.metrics import tracer
 
+log = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 _FIELD_PROBLEMS = {
@@ -146,6 +148,8 @@ def validate(ctx: CallContext, tool: ToolName, arguments: Mapping[str, object]) 
     """
     model = ARGUMENT_MODELS[tool]
     given = {key: value for key, value in arguments.items() if value is not None and key in model.model_fields}
+    if ignored := sum(1 for key in arguments if key not in model.model_fields):  # a count: a key could carry PHI
+        log.info("%s: %d argument(s) outside its contract ignored", tool.value, ignored, extra={"call_id": ctx.call_id})
     try:
         return model.model_validate(given | {"tool": tool}, context=ctx.clinic.booking_rules(ctx.clock()).context())
     except ValidationError as exc:

@@ -78,3 +78,12 @@ def test_reference_api_listens_beyond_loopback_in_containers(repo_root: Path) ->
     assert services["scheduling-api"]["environment"]["CAMILLE_REFERENCE_HOST"] == "0.0.0.0"
     [container] = deployments(repo_root)["scheduling-api"]["spec"]["template"]["spec"]["containers"]
     assert container["args"][container["args"].index("--host") + 1] == "0.0.0.0"
+
+
+def test_the_per_call_state_is_replicated_on_every_nats_node(repo_root: Path) -> None:
+    """Kubernetes creates the call-state bucket with three replicas, as many as the NATS cluster has."""
+    [kustomization] = documents(repo_root / "k8s" / "kustomization.yaml")
+    [env] = [g for g in kustomization["configMapGenerator"] if g["name"] == "camille-env"]
+    assert "CAMILLE_CALL_STATE_REPLICAS=3" in env["literals"]
+    [values] = documents(repo_root / "k8s" / "nats-values.yaml")
+    assert values["config"]["cluster"]["replicas"] == 3
