@@ -83,6 +83,7 @@ _BUSINESS_ERRORS = {
     ),
     ToolErrorCode.INVALID_ARGUMENTS: "Une information n'est pas valide. Vérifiez-la avec le patient.",
 }
+SEVERAL_THAT_DAY = "Le patient a plusieurs rendez-vous ce jour-là : demandez-lui l'heure de celui à annuler."
 PHRASE_PLAYED = "La phrase du cabinet a été dite au patient mot pour mot. Ne la répète pas ; attends sa réponse."
 REFUSALS = frozenset({ToolErrorCode.NOT_PERMITTED, ToolErrorCode.LIMIT_REACHED})
 
@@ -223,6 +224,8 @@ def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms
         if reply.error.code in REFUSALS:
             return _refused(ctx, request, elapsed_ms, reply.error.code, reply.error.reason)
         business = _BUSINESS_ERRORS.get(reply.error.code)
+        if request.tool is ToolName.CANCEL_APPOINTMENT and reply.error.field == "time":
+            business = SEVERAL_THAT_DAY  # only said once name and number matched: nothing new for an impostor
         result = _failed(ctx, request, elapsed_ms, reply.error.code, reply.error.retryable, speak=business is None)
         if business is not None:
             raise ToolError(business)

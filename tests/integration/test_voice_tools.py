@@ -328,3 +328,14 @@ async def test_the_sip_caller_number_rides_in_every_request_and_never_in_the_arg
     await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25", "caller_phone": "+1202"}, "t22")
     assert runner.seen[0].caller_phone == PHI("+33644556677")
     assert "caller_phone" not in runner.seen[0].arguments.model_dump()
+
+
+async def test_several_appointments_of_the_caller_that_day_ask_for_the_time(nc: NATS, runner: FakeToolRunner) -> None:
+    """A cancellation the tool runner found ambiguous asks the model for the time, in French."""
+    several = ToolFailure.of(ToolErrorCode.INVALID_ARGUMENTS, "time: several appointments that day", field="time")
+    runner.handler = lambda r: ToolReply.failed(r, several)
+    ctx, player, _ = make_ctx(nc)
+    args = {"date": "2026-11-25", "phone": "0612345678", "patient_name": "Marie Curie"}
+    with pytest.raises(ToolError, match="demandez-lui l'heure"):
+        await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, args, "t23")
+    assert player.keys == []
