@@ -14,7 +14,7 @@ from pydantic import Field, StringConstraints
 from contracts.base import AwareDatetime, CallId, Contract, Identifier, MessageId, SafeText, new_message_id
 from contracts.emergency import EmergencyCategory
 from contracts.phi import PhoneNumber, Transcript
-from contracts.tools import ToolArguments, ToolErrorCode, ToolName, ToolResult
+from contracts.tools import RefusalReason, ToolArguments, ToolErrorCode, ToolName, ToolResult
 
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
@@ -102,6 +102,17 @@ class ToolFailed(Payload):
     retryable: bool
 
 
+class ToolRefused(Payload):
+    """The tool runner refused the action (not permitted in this call, or a limit reached): nothing was done, and
+    Camille said the clinic's not_permitted phrase."""
+
+    kind: Literal["tool_refused"] = "tool_refused"
+    tool: ToolName
+    tool_call_id: Identifier
+    code: ToolErrorCode
+    reason: RefusalReason | None = None
+
+
 class EmergencySource(StrEnum):
     DETECTOR = "detector"
     MODEL = "model"
@@ -159,6 +170,7 @@ AuditPayload = Annotated[
     | ToolRequested
     | ToolCompleted
     | ToolFailed
+    | ToolRefused
     | EmergencyDetected
     | GuardrailTriggered
     | LatencyMetric,

@@ -14,7 +14,8 @@ from pydantic import Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from contracts.base import Contract, Identifier
-from contracts.tools import BookingRules
+from contracts.french import french_date, french_time
+from contracts.tools import BookingRules, SmsConfirmation
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 Sentence = Annotated[str, StringConstraints(min_length=1, max_length=400)]
@@ -69,6 +70,7 @@ class PhraseKey(StrEnum):
     FILLER = "filler"
     TECHNICAL_FAILURE = "technical_failure"
     NO_MEDICAL_ADVICE = "no_medical_advice"
+    NOT_PERMITTED = "not_permitted"
 
 
 class Practitioner(Contract):
@@ -114,12 +116,24 @@ class SmsTemplates(Contract):
         return value
 
 
+class CallLimits(Contract):
+    """What one call may do at most; the tool runner refuses the next one with `limit_reached`."""
+
+    sms: int = Field(default=2, ge=0, le=20, description="SMS sent.")
+    cancellation_attempts: int = Field(default=3, ge=0, le=20, description="Cancellations tried, found or not.")
+    bookings: int = Field(default=2, ge=0, le=20, description="Appointments booked.")
+    tool_calls: int = Field(default=30, ge=1, le=200, description="Tool calls of any kind.")
+
+
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
 class ClinicProfile(Contract):
     name: Name
     assistant_name: Name = "Camille"
     practitioner_phrase: Name = Field(description="How the office is named aloud, e.g. 'cabinet du docteur Fillion'.")
     timezone: Annotated[str, StringConstraints(max_length=64)] = "Europe/Zurich"
-    phone_region: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")] = "CH"
+    phone_region: Region = "CH"
     phone: Annotated[str, StringConstraints(max_length=32)]
     practitioners: list[Practitioner] = Field(min_length=1)
     locations: list[Location] = Field(default_factory=list)
@@ -129,6 +143,10 @@ class ClinicProfile(Contract):
     emergency: EmergencyPolicy = EmergencyPolicy()
     phrases: dict[PhraseKey, Sentence]
     sms_templates: SmsTemplates
+    sms_countries: list[Region] | None = Field(
+        default=None, min_length=1, description="Countries whose numbers may get an SMS; unset: phone_region only."
+    )
+    limits: CallLimits = CallLimits()
 
     @field_validator("timezone")
     @classmethod
@@ -190,6 +208,23 @@ class ClinicProfile(Contract):
 
     def phrase(self, key: PhraseKey) -> str:
         return self.phrases[key]
+
+    def sms_regions(self) -> frozenset[str]:
+        return frozenset(self.sms_countries or [self.phone_region])
+
+    def confirmation_text(self, kind: SmsConfirmation, start: dt.datetime, practitioner: str | None) -> str:
+        """The clinic's SMS template of this kind, filled in for one appointment (day and time in the clinic's zone,
+        in French)."""
+        booking = SmsConfirmation(kind) is SmsConfirmation.BOOKING
+        template = self.sms_templates.booking_confirmation if booking else self.sms_templates.cancellation_confirmation
+        local = start.astimezone(self.zone)
+        return template.format(
+            clinic=self.name,
+            date=french_date(local.date()),
+            time=french_time(local.time()),
+            practitioner=practitioner or self.practitioners[0].name,
+            clinic_phone=self.phone,
+        )
 
 
 def country_problems(clinic: ClinicProfile) -> list[str]:

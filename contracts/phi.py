@@ -91,6 +91,16 @@ def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_region(e164: str | PHI) -> str | None:
+    """The ISO country code of a phone number (E.164), or None when no single country owns it."""
+    try:
+        number = phonenumbers.parse(e164.reveal() if isinstance(e164, PHI) else e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    return region if region and region != "001" else None
+
+
 def _phone_from(value: Any, info: ValidationInfo) -> PHI:
     raw = _to_phi(value)
     if not isinstance(raw, str) or len(raw) > 32:

@@ -10,6 +10,13 @@ from contracts.alerts import Alert
 from contracts.audit import AuditEvent
 from contracts.clinic import ClinicProfile
 from contracts.tools import ARGUMENT_MODELS, RESULT_MODELS, ToolReply, ToolRequest
+from contracts.webhooks import (
+    WEBHOOK_RESULT_MODELS,
+    CancelAppointmentByIdArgs,
+    FindAppointmentsArgs,
+    SmsMessage,
+    WebhookOperation,
+)
 
 PUBLISHED: dict[str, type[BaseModel]] = {
     "tool_request": ToolRequest,
@@ -19,6 +26,11 @@ PUBLISHED: dict[str, type[BaseModel]] = {
     "clinic_profile": ClinicProfile,
     **{f"{tool.value}.arguments": model for tool, model in ARGUMENT_MODELS.items()},
     **{f"{tool.value}.result": model for tool, model in RESULT_MODELS.items()},
+    # The webhook contract's own operations (check_availability and book_appointment send the tool's arguments).
+    "webhook.find_appointments.arguments": FindAppointmentsArgs,
+    "webhook.find_appointments.result": WEBHOOK_RESULT_MODELS[WebhookOperation.FIND_APPOINTMENTS],
+    "webhook.cancel_appointment.arguments": CancelAppointmentByIdArgs,
+    "webhook.send_sms.arguments": SmsMessage,
 }
 
 

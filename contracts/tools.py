@@ -20,7 +20,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 from pydantic_core import PydanticCustomError
 
 from contracts.base import AwareDatetime, CallId, Contract, Identifier, MessageId, SafeText, new_message_id
-from contracts.phi import PatientName, PhoneNumber, Reason, SmsText
+from contracts.phi import PatientName, PhoneNumber, Reason
 
 
 class ToolName(StrEnum):
@@ -65,7 +65,7 @@ def _rules(info: ValidationInfo) -> BookingRules | None:
 Location = Annotated[str, StringConstraints(min_length=1, max_length=80, strip_whitespace=True)]
 
 
-class _SlotArgs(Contract):
+class DayArgs(Contract):
     """Shared checks for arguments that name a day and maybe a time."""
 
     date: dt.date = Field(description="Day of the appointment, ISO format YYYY-MM-DD, in the clinic's time zone.")
@@ -97,7 +97,7 @@ def _time_validator(value: dt.time | None, info: ValidationInfo) -> dt.time | No
     return value
 
 
-class CheckAvailabilityArgs(_SlotArgs):
+class CheckAvailabilityArgs(DayArgs):
     """Find free slots on a day, optionally near a time and at a location."""
 
     tool: Literal[ToolName.CHECK_AVAILABILITY] = ToolName.CHECK_AVAILABILITY
@@ -107,7 +107,7 @@ class CheckAvailabilityArgs(_SlotArgs):
     _time = field_validator("time")(_time_validator)
 
 
-class BookAppointmentArgs(_SlotArgs):
+class BookAppointmentArgs(DayArgs):
     """Book one slot for a patient."""
 
     tool: Literal[ToolName.BOOK_APPOINTMENT] = ToolName.BOOK_APPOINTMENT
@@ -120,23 +120,42 @@ class BookAppointmentArgs(_SlotArgs):
     _time = field_validator("time")(_time_validator)
 
 
-class CancelAppointmentArgs(_SlotArgs):
-    """Cancel a patient's appointment, found by phone number and day (and time when they have several)."""
+class CancelAppointmentArgs(DayArgs):
+    """Cancel a patient's appointment: the one on that day (and time) whose phone number and name both match, or
+    whose phone number is the number the caller is calling from."""
 
     tool: Literal[ToolName.CANCEL_APPOINTMENT] = ToolName.CANCEL_APPOINTMENT
     phone: PhoneNumber
+    patient_name: PatientName
     time: dt.time | None = None
-    appointment_id: Identifier | None = None
 
     _time = field_validator("time")(_time_validator)
 
 
+class SmsConfirmation(StrEnum):
+    """Which of the clinic's SMS templates to send."""
+
+    BOOKING = "booking"
+    CANCELLATION = "cancellation"
+
+
+class SmsRecipient(StrEnum):
+    """Who gets the SMS: the appointment's own phone number, or the number the caller is calling from (SIP)."""
+
+    PATIENT = "patient"
+    CALLER = "caller"
+
+
 class SendSmsArgs(Contract):
-    """Send a text message to the caller (a confirmation, usually)."""
+    """Send the clinic's confirmation of an appointment booked or cancelled in this call. The tool runner writes the
+    text from the clinic's template and picks the number; neither is ever the model's."""
 
     tool: Literal[ToolName.SEND_SMS] = ToolName.SEND_SMS
-    to: PhoneNumber
-    text: SmsText
+    confirmation: SmsConfirmation = Field(description="booking or cancellation: which template.")
+    appointment_id: Identifier | None = Field(
+        default=None, description="An appointment booked or cancelled in this call; unset: the last one of its kind."
+    )
+    recipient: SmsRecipient = SmsRecipient.PATIENT
 
 
 ArgumentModel = CheckAvailabilityArgs | BookAppointmentArgs | CancelAppointmentArgs | SendSmsArgs
@@ -207,6 +226,22 @@ class ToolErrorCode(StrEnum):
     DEADLINE_EXCEEDED = "deadline_exceeded"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     INTERNAL = "internal"
+    NOT_PERMITTED = "not_permitted"
+    LIMIT_REACHED = "limit_reached"
+
+
+class RefusalReason(StrEnum):
+    """Why the tool runner refused an action (a metric label and an audit field: never PHI)."""
+
+    TOOL_CALLS_LIMIT = "tool_calls_limit"
+    SMS_LIMIT = "sms_limit"
+    BOOKINGS_LIMIT = "bookings_limit"
+    CANCELLATION_ATTEMPTS_LIMIT = "cancellation_attempts_limit"
+    SMS_APPOINTMENT_NOT_IN_CALL = "sms_appointment_not_in_call"
+    SMS_NO_CALLER_NUMBER = "sms_no_caller_number"
+    SMS_COUNTRY_NOT_ALLOWED = "sms_country_not_allowed"
+    # Counted by the tool runner only: the reply is the plain not_found of an appointment that does not exist.
+    CANCEL_IDENTITY_MISMATCH = "cancel_identity_mismatch"
 
 
 RETRYABLE_CODES = frozenset({ToolErrorCode.BACKEND_UNAVAILABLE, ToolErrorCode.RATE_LIMITED, ToolErrorCode.TIMEOUT})
@@ -227,6 +262,11 @@ class ToolRequest(Contract):
     idempotency_key: IdempotencyKey
     deadline: AwareDatetime = Field(description="After this instant the caller has stopped waiting.")
     arguments: ToolArguments
+    caller_phone: PhoneNumber | None = Field(
+        default=None,
+        description="The number the caller is calling from, as the SIP participant reports it; set by the voice "
+        "worker, never from the model's arguments. Unset on web calls and withheld numbers.",
+    )
 
     @property
     def tool(self) -> ToolName:
@@ -260,6 +300,7 @@ class ToolFailure(Contract):
         default=None, description="The argument that was rejected, as a dotted path."
     )
     retry_after_s: float | None = Field(default=None, ge=0)
+    reason: RefusalReason | None = Field(default=None, description="Why a not_permitted or limit_reached refusal.")
 
     @classmethod
     def of(cls, code: ToolErrorCode, message: str, **extra: Any) -> ToolFailure:

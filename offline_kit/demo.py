@@ -153,7 +153,7 @@ async def staged_backend(setup: Any, reference_url: str | None, nc: Any, today: 
             (await admin.post("/admin/closed-days", json={"date": day})).raise_for_status()
         for appointment in setup.appointments:
             request = ToolRequest.create(
-                call_id="staging",
+                call_id=f"staging-{uuid.uuid4().hex[:16]}",  # a call of its own: the per-call limits do not add up
                 tool_call_id=uuid.uuid4().hex,
                 deadline=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=10),
                 arguments=BookAppointmentArgs.model_validate(appointment),

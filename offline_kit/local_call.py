@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -85,10 +86,21 @@ def _listen(local: LocalCall, started: float, on_line: Callable[[TranscriptLine]
     def on_tools(ev: FunctionToolsExecutedEvent) -> None:
         for fn_call, output in zip(ev.function_calls, ev.function_call_outputs, strict=False):
             local.tool_calls.append({"name": fn_call.name, "arguments": fn_call.arguments, "output": output.output})
-            add("tool", f"{fn_call.name} -> {'error' if output.is_error else 'ok'}")
+            add("tool", f"{fn_call.name} -> {_outcome(output.output, output.is_error)}")
 
     session.on("conversation_item_added", on_item)
     session.on("function_tools_executed", on_tools)
+
+
+def _outcome(output: str, is_error: bool) -> str:
+    """ok, error (a speakable error), or the code of a failure a fixed phrase answered (e.g. not_permitted)."""
+    if is_error:
+        return "error"
+    try:
+        data = json.loads(output)
+    except ValueError:
+        return "ok"
+    return str(data["error"]) if isinstance(data, dict) and data.get("error") else "ok"
 
 
 async def run_local_call(
@@ -134,7 +146,8 @@ async def run_local_call(
     call.ctx.audit.start()
     try:
         await call.session.start(call.agent)
-        call.supervisor.call_started(Channel.SIMULATOR, None)
+        channel = Channel.SIP if scenario.caller_phone else Channel.SIMULATOR
+        call.supervisor.call_started(channel, None, scenario.caller_phone)
         call.supervisor.greet(time.monotonic(), settings.greeting_delay_ms / 1000)
         await asyncio.wait_for(_until_done(local, scenario, speed), timeout_s)
     finally:

@@ -1,4 +1,4 @@
-"""The reference scheduling API over HTTP: four signed endpoints, plus /admin staging hooks in development.
+"""The reference scheduling API over HTTP: five signed endpoints, plus /admin staging hooks in development.
 
 Every request to /v1 must carry a valid Standard Webhooks signature (unsigned, tampered or stale: 401, nothing
 changes). Requests are de-duplicated on the signed `webhook-id` (a repeat gets the first answer, nothing changes);
@@ -22,13 +22,17 @@ from starlette.concurrency import run_in_threadpool
 from contracts.tools import (
     BookAppointmentArgs,
     BookAppointmentResult,
-    CancelAppointmentArgs,
     CancelAppointmentResult,
     CheckAvailabilityArgs,
     CheckAvailabilityResult,
-    SendSmsArgs,
     SendSmsResult,
-    ToolName,
+)
+from contracts.webhooks import (
+    CancelAppointmentByIdArgs,
+    FindAppointmentsArgs,
+    FindAppointmentsResult,
+    SmsMessage,
+    WebhookOperation,
 )
 from scheduling_api.store import Answer, SchedulingStore
 
@@ -41,7 +45,7 @@ class ErrorBody(BaseModel):
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "Missing, invalid or stale Standard Webhooks signature."},
-    404: {"model": ErrorBody, "description": "No such appointment (cancel)."},
+    404: {"model": ErrorBody, "description": "No such appointment booked for that phone on that day (cancel)."},
     409: {"model": ErrorBody, "description": "The slot is taken (book)."},
     422: {"model": ErrorBody, "description": "Arguments refused; `field` names the argument."},
     503: {"model": ErrorBody, "description": "Temporarily unavailable; may carry Retry-After."},
@@ -73,7 +77,7 @@ class Faults:
 class FaultRequest(BaseModel):
     status: int = Field(ge=400, le=599)
     count: int = Field(default=1, ge=-1, description="How many calls fail; -1 until cleared.")
-    tools: list[ToolName] = Field(default_factory=list, description="Empty: every tool.")
+    tools: list[WebhookOperation] = Field(default_factory=list, description="Empty: every operation.")
     retry_after_s: int | None = Field(default=None, ge=0)
 
 
@@ -86,7 +90,7 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
         title="Camille scheduling webhooks",
         version="1.0.0",
         description=(
-            "The four operations Camille's tool runner calls. Requests are signed with Standard Webhooks "
+            "The five operations Camille's tool runner calls. Requests are signed with Standard Webhooks "
             "(webhook-id, webhook-timestamp, webhook-signature). A repeated webhook-id gets the first answer; "
             "Idempotency-Key equals webhook-id but, being unsigned, is not what requests are de-duplicated on."
         ),
@@ -125,13 +129,15 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
         name = ".".join(loc) or "body"  # never echo the input: it may be PHI
         return JSONResponse({"error": "invalid_arguments", "message": f"{name}: {first['msg']}", "field": name}, 422)
 
-    async def answer(tool: ToolName, request: Request, body: bytes, work: Callable[[], Answer]) -> Response:
-        if (fault := faults.take(tool.value)) is not None:
+    async def answer(
+        operation: WebhookOperation, request: Request, body: bytes, work: Callable[[], Answer], *, replay: bool = True
+    ) -> Response:
+        if (fault := faults.take(operation.value)) is not None:
             headers = {"retry-after": str(fault.retry_after_s)} if fault.retry_after_s is not None else {}
             injected = {"error": "injected", "message": f"injected HTTP {fault.status}"}
             return JSONResponse(injected, fault.status, headers)
-        key = request.headers["webhook-id"]  # present and signed: `signed` verified it
-        status, payload = await run_in_threadpool(store.run, key, tool.value, body, work)
+        key = request.headers["webhook-id"] if replay else None  # present and signed: `signed` verified it
+        status, payload = await run_in_threadpool(store.run, key, operation.value, body, work)
         return Response(json.dumps(payload), status_code=status, media_type="application/json")
 
     @app.post("/v1/check_availability", response_model=CheckAvailabilityResult, responses=ERRORS)
@@ -139,26 +145,36 @@ def create_app(store: SchedulingStore, secret: str, *, admin: bool = False) -> F
         args: CheckAvailabilityArgs, request: Request, body: Annotated[bytes, Depends(signed)]
     ) -> Response:
         """Free slots on a day (at most six, nearest the preferred time first); empty when nothing is free."""
-        return await answer(args.tool, request, body, lambda: store.check_availability(args))
+        return await answer(WebhookOperation.CHECK_AVAILABILITY, request, body, lambda: store.check_availability(args))
 
     @app.post("/v1/book_appointment", status_code=201, response_model=BookAppointmentResult, responses=ERRORS)
     async def book_appointment(
         args: BookAppointmentArgs, request: Request, body: Annotated[bytes, Depends(signed)]
     ) -> Response:
         """Book one slot; 409 when it is taken."""
-        return await answer(args.tool, request, body, lambda: store.book_appointment(args))
+        return await answer(WebhookOperation.BOOK_APPOINTMENT, request, body, lambda: store.book_appointment(args))
+
+    @app.post("/v1/find_appointments", response_model=FindAppointmentsResult, responses=ERRORS)
+    async def find_appointments(
+        args: FindAppointmentsArgs, request: Request, body: Annotated[bytes, Depends(signed)]
+    ) -> Response:
+        """The booked appointments of a phone number on a day, with the patient's name (read only, never replayed:
+        the names are not copied into the idempotency table)."""
+        return await answer(
+            WebhookOperation.FIND_APPOINTMENTS, request, body, lambda: store.find_appointments(args), replay=False
+        )
 
     @app.post("/v1/cancel_appointment", response_model=CancelAppointmentResult, responses=ERRORS)
     async def cancel_appointment(
-        args: CancelAppointmentArgs, request: Request, body: Annotated[bytes, Depends(signed)]
+        args: CancelAppointmentByIdArgs, request: Request, body: Annotated[bytes, Depends(signed)]
     ) -> Response:
-        """Cancel the appointment found by phone number and day (and time); 404 when there is none."""
-        return await answer(args.tool, request, body, lambda: store.cancel_appointment(args))
+        """Cancel one appointment by id, if it is booked on that day for that phone number; 404 otherwise."""
+        return await answer(WebhookOperation.CANCEL_APPOINTMENT, request, body, lambda: store.cancel_appointment(args))
 
     @app.post("/v1/send_sms", status_code=202, response_model=SendSmsResult, responses=ERRORS)
-    async def send_sms(args: SendSmsArgs, request: Request, body: Annotated[bytes, Depends(signed)]) -> Response:
+    async def send_sms(args: SmsMessage, request: Request, body: Annotated[bytes, Depends(signed)]) -> Response:
         """Queue a text message in the outbox."""
-        return await answer(args.tool, request, body, lambda: store.send_sms(args))
+        return await answer(WebhookOperation.SEND_SMS, request, body, lambda: store.send_sms(args))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

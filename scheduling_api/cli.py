@@ -14,7 +14,7 @@ def run(
     host: Annotated[str, typer.Option(help="Interface to listen on.", envvar="CAMILLE_REFERENCE_HOST")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.", envvar="CAMILLE_REFERENCE_PORT")] = 8765,
 ) -> None:
-    """Serve the four scheduling endpoints (signed webhooks) from SQLite or PostgreSQL."""
+    """Serve the five scheduling endpoints (signed webhooks) from SQLite or PostgreSQL."""
     import asyncio
 
     from scheduling_api.main import serve

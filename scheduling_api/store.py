@@ -21,13 +21,18 @@ from contracts.tools import (
     BookAppointmentArgs,
     BookAppointmentResult,
     BookingRules,
-    CancelAppointmentArgs,
     CancelAppointmentResult,
     CheckAvailabilityArgs,
     CheckAvailabilityResult,
-    SendSmsArgs,
     SendSmsResult,
     Slot,
+)
+from contracts.webhooks import (
+    AppointmentOnFile,
+    CancelAppointmentByIdArgs,
+    FindAppointmentsArgs,
+    FindAppointmentsResult,
+    SmsMessage,
 )
 from runtime.sql import Database, UniqueViolation
 
@@ -36,7 +41,8 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 MAX_SLOTS = 6
 Answer = tuple[int, dict[str, Any]]
-_Args = TypeVar("_Args", CheckAvailabilityArgs, BookAppointmentArgs, CancelAppointmentArgs)
+MAX_FOUND = 20
+_Args = TypeVar("_Args", CheckAvailabilityArgs, BookAppointmentArgs, FindAppointmentsArgs, CancelAppointmentByIdArgs)
 
 
 class Refused(Exception):
@@ -79,8 +85,8 @@ class SchedulingStore:
         return [{"id": r[0], "phone": r[1], "body": r[2], "status": r[3]} for r in rows]
 
     def appointments(self) -> list[dict[str, str]]:
-        rows = self.db.execute("SELECT id, start_at, phone, status FROM appointments ORDER BY start_at")
-        return [{"id": r[0], "start": r[1], "phone": r[2], "status": r[3]} for r in rows]
+        rows = self.db.execute("SELECT id, start_at, patient_name, phone, status FROM appointments ORDER BY start_at")
+        return [{"id": r[0], "start": r[1], "patient_name": r[2], "phone": r[3], "status": r[4]} for r in rows]
 
     # Idempotent execution -----------------------------------------------------------------------------------
     def run(self, key: str | None, operation: str, payload: bytes, work: Callable[[], Answer]) -> Answer:
@@ -116,7 +122,7 @@ class SchedulingStore:
                 )
             return status, body
 
-    # The four operations ------------------------------------------------------------------------------------
+    # The five operations ------------------------------------------------------------------------------------
     def _rules(self, *, horizon: bool = True) -> BookingRules:
         """The clinic's booking rules on this store's clock; without the horizon where it is not a refusal."""
         rules = self.clinic.booking_rules(self.clock())
@@ -203,31 +209,43 @@ class SchedulingStore:
         result = BookAppointmentResult(appointment_id=appointment_id, **slot)
         return 201, result.model_dump(mode="json")
 
-    def cancel_appointment(self, args: CancelAppointmentArgs) -> Answer:
+    def find_appointments(self, args: FindAppointmentsArgs) -> Answer:
+        args = self._checked(args, self._rules(horizon=False))
+        rows = self.db.execute(
+            "SELECT id, start_at, patient_name, practitioner, location FROM appointments"
+            " WHERE phone = %(phone)s AND day = %(day)s AND status = 'booked' ORDER BY start_at",
+            {"phone": args.phone.reveal(), "day": args.date.isoformat()},
+        )
+        found = [
+            AppointmentOnFile(
+                appointment_id=row[0],
+                start=dt.datetime.fromisoformat(row[1]),
+                patient_name=row[2],
+                practitioner=row[3],
+                location=row[4],
+            )
+            for row in rows[:MAX_FOUND]
+        ]
+        return 200, FindAppointmentsResult(appointments=found).model_dump(mode="json")
+
+    def cancel_appointment(self, args: CancelAppointmentByIdArgs) -> Answer:
         args = self._checked(args, self._rules(horizon=False))  # an appointment held can be cancelled however far
-        sql = "SELECT id, start_at FROM appointments WHERE phone = %(phone)s AND day = %(day)s AND status = 'booked'"
-        params: dict[str, Any] = {"phone": args.phone.reveal(), "day": args.date.isoformat()}
-        if args.time is not None:
-            sql += " AND start_at = %(start)s"
-            params["start"] = _utc(dt.datetime.combine(args.date, args.time, tzinfo=self.clinic.zone))
-        if args.appointment_id is not None:
-            sql += " AND id = %(id)s"
-            params["id"] = args.appointment_id
-        rows = self.db.execute(sql, params)
+        rows = self.db.execute(
+            "SELECT start_at FROM appointments WHERE id = %(id)s AND phone = %(phone)s AND day = %(day)s"
+            " AND status = 'booked'",
+            {"id": args.appointment_id, "phone": args.phone.reveal(), "day": args.date.isoformat()},
+        )
         if not rows:
-            raise Refused(404, "not_found", "no appointment for this phone number on that day")
-        if len(rows) > 1:
-            raise Refused(422, "invalid_arguments", "time: several appointments that day, give the time", "time")
-        appointment_id, start = rows[0]
+            raise Refused(404, "not_found", "no such appointment booked for this phone number on that day")
         self.db.execute(
             "UPDATE appointments SET status = 'cancelled', cancelled_at = %(now)s WHERE id = %(id)s",
-            {"id": appointment_id, "now": _utc(self.clock())},
+            {"id": args.appointment_id, "now": _utc(self.clock())},
         )
-        log.info("appointment %s cancelled", appointment_id)
-        result = CancelAppointmentResult(appointment_id=appointment_id, start=dt.datetime.fromisoformat(start))
-        return 200, result.model_dump(mode="json")
+        log.info("appointment %s cancelled", args.appointment_id)
+        start = dt.datetime.fromisoformat(rows[0][0])
+        return 200, CancelAppointmentResult(appointment_id=args.appointment_id, start=start).model_dump(mode="json")
 
-    def send_sms(self, args: SendSmsArgs) -> Answer:
+    def send_sms(self, args: SmsMessage) -> Answer:
         sms_id = uuid.uuid4().hex
         self.db.execute(
             "INSERT INTO sms_outbox (id, phone, body, status, created_at)"

@@ -1,4 +1,5 @@
-"""Test doubles of the project's own ports: a scenario agent, an in-memory result store, a shifted clock."""
+"""Test doubles of the project's own ports: a scenario agent, in-memory result and call-state stores, a shifted
+clock."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from livekit.agents import Agent, ToolError, function_tool
 
+from tool_runner.call_state import StaleRevision
 from tool_runner.idempotency import PENDING, Claim
 
 DEFAULT_OUTPUTS: dict[str, Any] = {
@@ -62,14 +64,19 @@ class ScenarioAgent(Agent):
         return self._answer("book_appointment", {**arguments, "location": location})
 
     @function_tool
-    async def cancel_appointment(self, date: str, phone: str, time: str | None = None) -> str | None:
-        """Cancel a patient's appointment found by phone number and day."""
-        return self._answer("cancel_appointment", {"date": date, "phone": phone, "time": time})
+    async def cancel_appointment(self, date: str, phone: str, patient_name: str, time: str | None = None) -> str | None:
+        """Cancel a patient's appointment found by day, phone number and name."""
+        return self._answer(
+            "cancel_appointment", {"date": date, "phone": phone, "patient_name": patient_name, "time": time}
+        )
 
     @function_tool
-    async def send_sms(self, to: str, text: str) -> str | None:
-        """Send a text message to the caller."""
-        return self._answer("send_sms", {"to": to, "text": text})
+    async def send_sms(
+        self, confirmation: str, appointment_id: str | None = None, recipient: str | None = None
+    ) -> str | None:
+        """Send the clinic's booking or cancellation confirmation."""
+        arguments = {"confirmation": confirmation, "appointment_id": appointment_id, "recipient": recipient}
+        return self._answer("send_sms", arguments)
 
     @function_tool
     async def redirect_off_topic(self) -> str | None:
@@ -114,3 +121,24 @@ class MemoryResultStore:
     async def release(self, key: str, revision: int) -> None:
         if self.entries.get(key, (None,))[0] == revision:
             del self.entries[key]
+
+
+class MemoryCallStateStore:
+    """An in-process `CallStateStore` with the bucket's revision check (no TTL); `writes` counts stored changes."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[int, bytes]] = {}
+        self.writes = 0
+        self._revision = 0
+
+    async def read(self, call_id: str) -> tuple[bytes | None, int]:
+        revision, value = self.entries.get(call_id, (0, None))
+        return value, revision
+
+    async def write(self, call_id: str, value: bytes, revision: int) -> int:
+        if self.entries.get(call_id, (0, b""))[0] != revision:
+            raise StaleRevision
+        self._revision += 1
+        self.entries[call_id] = (self._revision, value)
+        self.writes += 1
+        return self._revision

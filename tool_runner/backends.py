@@ -1,4 +1,4 @@
-"""Webhook backends: how one tool call becomes one HTTP request, and how the answer becomes a typed outcome.
+"""Webhook backends: how one webhook operation becomes one HTTP request, and how the answer becomes a typed outcome.
 
 The three kinds share signing, timeouts and the HTTP status mapping; they differ in URL, auth headers, body
 shape and error bodies. `WebhookBackend.call` adds retries (only for retryable outcomes, bounded by the
@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from standardwebhooks.webhooks import Webhook
 
 from contracts.base import Contract
-from contracts.tools import RESULT_MODELS, ToolErrorCode, ToolFailure, ToolName
+from contracts.tools import ToolErrorCode, ToolFailure
+from contracts.webhooks import WEBHOOK_RESULT_MODELS, WebhookOperation
 from tool_runner.http import AnswerTooLarge, HttpPoster, TransportFailure, UndecodableAnswer
 from tool_runner.resilience import CircuitBreaker, Monotonic, backoff_delay, parse_retry_after
 from tool_runner.routing import Backend, Route
@@ -50,13 +51,13 @@ def _json_or_none(body: bytes) -> Any:
 
 
 class WebhookBackend:
-    """The generic `http` kind: POST {url}{path} with the tool's arguments as the JSON body."""
+    """The generic `http` kind: POST {url}{path} with the operation's arguments as the JSON body."""
 
     def __init__(
         self,
         name: str,
         config: Backend,
-        routes: Mapping[ToolName, Route],
+        routes: Mapping[WebhookOperation, Route],
         secrets: Mapping[str, str],
         client: HttpPoster,
         *,
@@ -75,11 +76,11 @@ class WebhookBackend:
         self.breaker = CircuitBreaker(config.breaker, monotonic) if monotonic else CircuitBreaker(config.breaker)
 
     # Conventions of the kind -------------------------------------------------------------------------------
-    def url_for(self, tool: ToolName) -> str:
-        return self.config.url.rstrip("/") + (self.routes[tool].path or f"/{tool.value}")
+    def url_for(self, operation: WebhookOperation) -> str:
+        return self.config.url.rstrip("/") + (self.routes[operation].path or f"/{operation.value}")
 
     def encode_body(self, arguments: Contract) -> bytes:
-        """The request body: the tool's arguments as JSON, serialised once from the validated model."""
+        """The request body: the operation's arguments as JSON, serialised once from the validated model."""
         return arguments.model_dump_json().encode()
 
     def auth_headers(self) -> dict[str, str]:
@@ -104,12 +105,16 @@ class WebhookBackend:
             "webhook-signature": signature,
         }
 
-    async def attempt(self, tool: ToolName, body: bytes, key: str, budget_s: float) -> Outcome:
+    async def attempt(self, operation: WebhookOperation, body: bytes, key: str, budget_s: float) -> Outcome:
         total_s = min(self.config.timeouts.total_s, budget_s)
         try:
             async with asyncio.timeout(total_s):
                 answer = await self.client.post(
-                    self.url_for(tool), body, self.headers_for(key, body), self.config.timeouts, self.max_response_bytes
+                    self.url_for(operation),
+                    body,
+                    self.headers_for(key, body),
+                    self.config.timeouts,
+                    self.max_response_bytes,
                 )
         except TimeoutError:
             return Outcome.failed(ToolErrorCode.TIMEOUT, f"no complete answer within {total_s:.2f} s", down=True)
@@ -120,12 +125,12 @@ class WebhookBackend:
         except TransportFailure as exc:
             code = ToolErrorCode.TIMEOUT if exc.kind == "timeout" else ToolErrorCode.BACKEND_UNAVAILABLE
             return Outcome.failed(code, f"HTTP {exc.detail}", down=True)
-        return self.interpret(tool, answer.status, answer.headers, answer.body)
+        return self.interpret(operation, answer.status, answer.headers, answer.body)
 
-    def interpret(self, tool: ToolName, status: int, headers: Mapping[str, str], raw: bytes) -> Outcome:
+    def interpret(self, operation: WebhookOperation, status: int, headers: Mapping[str, str], raw: bytes) -> Outcome:
         if 200 <= status < 300:
             try:  # parsed and validated in one pass: the success path runs on every call
-                return Outcome(result=RESULT_MODELS[tool].model_validate_json(raw))
+                return Outcome(result=WEBHOOK_RESULT_MODELS[operation].model_validate_json(raw))
             except ValidationError as exc:
                 first = exc.errors(include_input=False, include_url=False)[0]
                 if first["type"] == "json_invalid":
@@ -140,7 +145,9 @@ class WebhookBackend:
         return status_failure(status, body, parse_retry_after(headers.get("retry-after")))
 
     # The whole call ----------------------------------------------------------------------------------------
-    async def call(self, tool: ToolName, arguments: Contract, key: str, remaining_s: Callable[[], float]) -> Outcome:
+    async def call(
+        self, operation: WebhookOperation, arguments: Contract, key: str, remaining_s: Callable[[], float]
+    ) -> Outcome:
         body = self.encode_body(arguments)
         policy = self.config.retry
         outcome: Outcome | None = None
@@ -154,7 +161,7 @@ class WebhookBackend:
                     ToolErrorCode.BACKEND_UNAVAILABLE, "circuit open: backend failing", retry_after_s=retry_in
                 )
                 break
-            outcome = await self.attempt(tool, body, key, budget)
+            outcome = await self.attempt(operation, body, key, budget)
             self._record(outcome, capped=budget < self.config.timeouts.total_s)
             outcome = Outcome(outcome.result, outcome.failure, attempt, outcome.backend_down)
             if outcome.failure is None or not outcome.failure.retryable or attempt == policy.max_attempts:
@@ -227,8 +234,8 @@ class SupabaseBackend(WebhookBackend):
 
     ARG_PREFIX = "p_"
 
-    def url_for(self, tool: ToolName) -> str:
-        return f"{self.config.url.rstrip('/')}/rest/v1/rpc/{self.routes[tool].path or tool.value}"
+    def url_for(self, operation: WebhookOperation) -> str:
+        return f"{self.config.url.rstrip('/')}/rest/v1/rpc/{self.routes[operation].path or operation.value}"
 
     def encode_body(self, arguments: Contract) -> bytes:
         named = {f"{self.ARG_PREFIX}{name}": value for name, value in arguments.model_dump(mode="json").items()}

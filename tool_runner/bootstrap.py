@@ -16,11 +16,13 @@ from prometheus_client import CollectorRegistry
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
+from contracts.webhooks import WebhookOperation
 from runtime.bus import connect
 from runtime.clinic import load_clinic
 from runtime.settings import ConfigurationError
 from runtime.webhook_secret import webhook_secret
 from tool_runner.backends import KINDS, WebhookBackend
+from tool_runner.call_state import KvCallStateStore
 from tool_runner.http import HttpPoster, http_poster
 from tool_runner.idempotency import KvResultStore
 from tool_runner.metrics import ToolRunnerMetrics
@@ -106,14 +108,17 @@ async def tool_runner_running(
     clients: dict[str, HttpPoster] = {}
     nc = await connect(nats_url, name="tool-runner")
     try:
-        results = await KvResultStore.open(
-            nc.jetstream(timeout=KV_TIMEOUT_S), settings.idempotency_bucket, settings.idempotency_retention_s
+        js = nc.jetstream(timeout=KV_TIMEOUT_S)
+        results = await KvResultStore.open(js, settings.idempotency_bucket, settings.idempotency_retention_s)
+        call_states = await KvCallStateStore.open(
+            js, settings.call_state_bucket, settings.call_state_ttl_s, settings.call_state_replicas
         )
         backends = build_backends(settings, routing, secrets, clients)
         runner = ToolRunner(
             clinic=clinic,
-            backends={tool: backends[routing.tools[tool].backend] for tool in ToolName},
+            backends={operation: backends[routing.tools[operation].backend] for operation in WebhookOperation},
             results=results,
+            call_states=call_states,
             telemetry=Telemetry.create(tracer_provider),
             metrics=ToolRunnerMetrics(registry if registry is not None else CollectorRegistry()),
             clock=clock,

@@ -24,6 +24,17 @@ class ToolRunnerMetrics:
             registry=registry,
         )
 
+        self.refusals = Counter(
+            "camille_tool_runner_refusals",
+            "Actions the tool runner refused on the call's facts or the clinic's limits, by tool and reason.",
+            ["tool", "reason"],
+            registry=registry,
+        )
+
+    def refused(self, tool: str, reason: str) -> None:
+        """One refusal (a `RefusalReason` value: never PHI)."""
+        self.refusals.labels(tool, reason).inc()
+
     def answered(self, tool: str, seconds: float, code: str | None) -> None:
         """One reply: `code` is None on success, else the reply's error code."""
         self.duration.labels(tool).observe(seconds)

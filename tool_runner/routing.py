@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Self
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from contracts.tools import ToolName
+from contracts.webhooks import WebhookOperation
 
 EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,127}$")]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
@@ -72,12 +72,12 @@ class Route(_Model):
 
 class Routing(_Model):
     backends: dict[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")], Backend]
-    tools: dict[ToolName, Route]
+    tools: dict[WebhookOperation, Route] = Field(description="A route for every webhook operation.")
 
     @model_validator(mode="after")
     def _complete(self) -> Self:
-        if missing := set(ToolName) - set(self.tools):
-            raise ValueError(f"no route for tools {sorted(missing)}")
+        if missing := set(WebhookOperation) - set(self.tools):
+            raise ValueError(f"no route for operations {sorted(missing)}")
         for tool, route in self.tools.items():
             if route.backend not in self.backends:
                 raise ValueError(f"{tool.value}: unknown backend {route.backend!r}")

@@ -1,7 +1,8 @@
 """The tool runner's logic: raw request bytes in, `ToolReply` bytes out, whatever the input.
 
-Validation (with the clinic's booking rules and an injected clock), the deadline, idempotency across replicas,
-then the backend routed for the tool. The FastStream subscribers in `service.py` only translate to and from NATS.
+Validation (with the clinic's booking rules and an injected clock), the deadline, idempotency across replicas, the
+call's authority (limits, and what this call may act on: `authority.py`), then the webhook operations the tool call
+becomes (`actions.py`). The FastStream subscribers in `service.py` only translate to and from NATS.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -22,8 +24,12 @@ from pydantic import ValidationError
 
 from contracts.base import new_message_id
 from contracts.clinic import ClinicProfile
-from contracts.tools import BookingRules, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
-from tool_runner.backends import Outcome, WebhookBackend
+from contracts.tools import BookingRules, RefusalReason, ToolErrorCode, ToolFailure, ToolName, ToolReply, ToolRequest
+from contracts.webhooks import WebhookOperation
+from tool_runner.actions import Actions
+from tool_runner.authority import Admission, Authority
+from tool_runner.backends import WebhookBackend
+from tool_runner.call_state import CallStateStore, CallStateUnavailable
 from tool_runner.idempotency import ResultStore
 from tool_runner.metrics import ToolRunnerMetrics
 from tool_runner.telemetry import Telemetry
@@ -33,9 +39,18 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 UNKNOWN = "unknown"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-# Outcomes worth replaying to a duplicate: the backend's final word. Transient failures are not stored, so a
-# retry with the same key runs again (and the backend's own Idempotency-Key handling keeps it single).
-STORED_CODES = frozenset({ToolErrorCode.SLOT_UNAVAILABLE, ToolErrorCode.NOT_FOUND, ToolErrorCode.INVALID_ARGUMENTS})
+# Outcomes worth replaying to a duplicate: the backend's or the authority's final word. Transient failures are not
+# stored, so a retry with the same key runs again (and the backend's own Idempotency-Key handling keeps it single).
+STORED_CODES = frozenset(
+    {
+        ToolErrorCode.SLOT_UNAVAILABLE,
+        ToolErrorCode.NOT_FOUND,
+        ToolErrorCode.INVALID_ARGUMENTS,
+        ToolErrorCode.NOT_PERMITTED,
+        ToolErrorCode.LIMIT_REACHED,
+    }
+)
+STATE_UNAVAILABLE = "the call's state is unavailable: nothing decided, nothing done"
 WAIT_POLL_S = 0.02
 READ_ONLY = frozenset({ToolName.CHECK_AVAILABILITY})
 PROBE_HEADER = "Camille-Probe"  # readiness probes from this service's own composition root: answered empty
@@ -81,8 +96,9 @@ class ToolRunner:
         self,
         *,
         clinic: ClinicProfile,
-        backends: Mapping[ToolName, WebhookBackend],
+        backends: Mapping[WebhookOperation, WebhookBackend],
         results: ResultStore,
+        call_states: CallStateStore,
         telemetry: Telemetry,
         metrics: ToolRunnerMetrics,
         clock: Clock = utc_now,
@@ -91,6 +107,8 @@ class ToolRunner:
         self.clinic = clinic
         self.backends = backends
         self.results = results
+        self.authority = Authority(call_states, clinic)
+        self.actions = Actions(backends, clinic)
         self.telemetry = telemetry
         self.metrics = metrics
         self.clock = clock
@@ -102,7 +120,7 @@ class ToolRunner:
         if headers and PROBE_HEADER in headers and not data:
             return b""
         started = time.perf_counter()
-        backend = self.backends[tool].name
+        backend = self.backends[WebhookOperation(tool.value)].name
         attributes = {"camille.tool": tool.value, "camille.backend": backend}
         with self.telemetry.span(f"tool {tool.value}", headers, attributes) as span:
             try:
@@ -176,19 +194,44 @@ class ToolRunner:
         return ToolReply.failed(request, failure)
 
     async def _execute(self, request: ToolRequest) -> ToolReply:
-        backend = self.backends[request.tool]
-        outcome: Outcome = await backend.call(
-            request.tool, request.arguments, request.idempotency_key, lambda: self._remaining_s(request)
+        remaining = functools.partial(self._remaining_s, request)
+        # A read changes nothing in the world: it is made while the call's state is checked (the answer is dropped
+        # if the call may not have it), so the state's round trips add no wait. Anything else waits to be admitted.
+        reading = (
+            asyncio.ensure_future(self.actions.run(request, Admission(), remaining))
+            if request.tool in READ_ONLY
+            else None
         )
-        if outcome.result is not None:
-            return ToolReply.success(request, outcome.result)
-        assert outcome.failure is not None
-        log.info(
-            "tool call %s on %s failed: %s after %d attempt(s) (call %s)",
-            request.tool.value,
-            backend.name,
-            outcome.failure.code.value,
-            outcome.attempts,
-            request.call_id,
-        )
-        return ToolReply.failed(request, outcome.failure)
+        try:
+            admission = await self.authority.admit(request)
+        except CallStateUnavailable as exc:  # fail closed: without the call's state nothing can be authorised
+            log.warning("tool call %s not run, call state unavailable (%s)", request.tool.value, exc)
+            _drop(reading)
+            return ToolReply.failed(request, ToolFailure.of(ToolErrorCode.BACKEND_UNAVAILABLE, STATE_UNAVAILABLE))
+        except BaseException:
+            _drop(reading)
+            raise
+        if admission.refusal is not None:
+            _drop(reading)
+            self._refused(request, admission.refusal.reason)
+            return ToolReply.failed(request, admission.refusal.failure())
+        acted = await (reading or self.actions.run(request, admission, remaining))
+        if acted.refusal is not None:
+            self._refused(request, acted.refusal)
+        try:
+            await self.authority.settle(request, refund=acted.refund, appointment=acted.appointment)
+        except CallStateUnavailable as exc:  # done but not remembered: its SMS will be refused, never misdirected
+            log.warning("tool call %s done, call state not updated (%s)", request.tool.value, exc)
+        if acted.outcome.result is not None:
+            return ToolReply.success(request, acted.outcome.result)
+        assert acted.outcome.failure is not None
+        return ToolReply.failed(request, acted.outcome.failure)
+
+    def _refused(self, request: ToolRequest, reason: RefusalReason) -> None:
+        log.info("tool call %s refused: %s (call %s)", request.tool.value, reason.value, request.call_id)
+        self.metrics.refused(request.tool.value, reason.value)
+
+
+def _drop(task: asyncio.Future[Any] | None) -> None:
+    if task is not None:
+        task.cancel()

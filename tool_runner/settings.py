@@ -29,6 +29,16 @@ class ToolRunnerSettings(CommonSettings):
     )
     idempotency_bucket: str = Field(default="camille_tool_results", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     idempotency_retention_s: float = Field(default=24 * 3600, gt=0, description="How long a result is replayed.")
+    call_state_bucket: str = Field(default="camille_call_state", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    call_state_ttl_s: float = Field(
+        default=30 * 60,
+        ge=20 * 60,
+        description="How long a call's state (counts, appointments of the call) outlives its last tool call; at "
+        "least a realtime session (20 min).",
+    )
+    call_state_replicas: int = Field(
+        default=1, ge=1, le=5, description="JetStream replicas of the call-state bucket (3 in production)."
+    )
     http_transport: Literal["aiohttp", "httpx-aiohttp", "httpx"] = Field(
         default="aiohttp", description="HTTP client: aiohttp (default), httpx-aiohttp or httpx (see the benchmark)."
     )

@@ -125,22 +125,26 @@ class CamilleAgent(Agent):
     async def cancel_appointment(
         self, raw_arguments: dict[str, object], context: RunContext[CallContext]
     ) -> tools.ToolOutput:
-        """Annule le rendez-vous d'un patient, retrouvé par son numéro de téléphone et le jour.
+        """Annule le rendez-vous d'un patient, seulement si le jour, le nom et le numéro correspondent à la réservation.
 
         Args:
             date: Le jour du rendez-vous à annuler, AAAA-MM-JJ.
-            phone: Le numéro de téléphone donné à la réservation.
+            phone: Le numéro de téléphone donné à la réservation, tel que le patient l'a dicté.
+            patient_name: Le prénom et le nom du patient du rendez-vous.
             time: L'heure HH:MM, si le patient a plusieurs rendez-vous ce jour-là.
         """
         return await _invoke(context, ToolName.CANCEL_APPOINTMENT, raw_arguments)
 
     @_contract_tool(ToolName.SEND_SMS)
     async def send_sms(self, raw_arguments: dict[str, object], context: RunContext[CallContext]) -> tools.ToolOutput:
-        """Envoie un SMS de confirmation au patient, seulement s'il l'a accepté.
+        """Envoie la confirmation du cabinet par SMS, pour un rendez-vous pris ou annulé pendant cet appel.
+
+        Seulement si le patient l'accepte. Le cabinet écrit le message et choisit le numéro.
 
         Args:
-            to: Le numéro de téléphone du patient.
-            text: Le message, court, sans information médicale.
+            confirmation: booking après une réservation, cancellation après une annulation.
+            appointment_id: L'appointment_id renvoyé par book_appointment ou cancel_appointment ; sans lui, le dernier.
+            recipient: patient (le numéro du rendez-vous, par défaut) ou caller (le numéro d'où le patient appelle).
         """
         return await _invoke(context, ToolName.SEND_SMS, raw_arguments)
 

@@ -10,6 +10,7 @@ from typing import Protocol
 from opentelemetry import trace
 
 from contracts.clinic import ClinicProfile, PhraseKey
+from contracts.phi import PHI
 from voice_worker.audit import AuditPublisher
 from voice_worker.gateway import ToolGateway
 from voice_worker.metrics import CallMetrics
@@ -52,4 +53,5 @@ class CallContext:
     emergency_raised: bool = False
     ended: bool = False
     played: list[PhraseKey] = field(default_factory=list)
+    caller_phone: PHI | None = None  # the SIP caller id (E.164), from the participant: never from the model
     call_span: trace.Span = trace.INVALID_SPAN  # one trace per call: tool spans and NATS headers hang off it

@@ -24,7 +24,7 @@ from livekit.agents.voice.events import (
     UserInputTranscribedEvent,
     UserStateChangedEvent,
 )
-from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
 
 from contracts.alerts import AlertKind
 from contracts.audit import (
@@ -45,11 +45,11 @@ from contracts.audit import (
 )
 from contracts.clinic import PhraseKey
 from contracts.emergency import EmergencyCategory
-from contracts.phi import PHI
+from contracts.phi import PHI, normalize_phone
 from voice_worker import emergency
 from voice_worker.advice import AdviceHit, AdviceWatch, medical_advice
 from voice_worker.call import CallContext
-from voice_worker.prompt import NO_ADVICE_REMINDER
+from voice_worker.prompt import no_advice_reminder
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +104,13 @@ class CallSupervisor:
         session.on("close", self._on_close)
 
     def call_started(self, channel: Channel, participant_hash: str | None, caller_phone: str | None = None) -> None:
-        try:
-            started = CallStarted(
-                channel=channel,
-                participant_hash=participant_hash,
-                caller_phone=PHI(caller_phone) if caller_phone else None,
-            )
-        except ValidationError:  # a caller id that is not a valid number (withheld, "anonymous"): keep the rest
-            started = CallStarted(channel=channel, participant_hash=participant_hash)
+        """Audit the call's start; a SIP caller id that is a valid number becomes the call's caller number, which
+        tool calls carry to the tool runner (it lets a caller cancel their own appointment and get SMS)."""
+        self.ctx.caller_phone = _caller_number(caller_phone, self.ctx.clinic.phone_region)
         self.ctx.metrics.call_started(channel.value)
-        self.ctx.audit.emit(started)
+        self.ctx.audit.emit(
+            CallStarted(channel=channel, participant_hash=participant_hash, caller_phone=self.ctx.caller_phone)
+        )
 
     def greet(self, joined_at: float, delay_s: float = 0.0) -> None:
         """Play the greeting (after an optional settle delay); latency runs from `joined_at` (monotonic)."""
@@ -222,7 +219,9 @@ class CallSupervisor:
         try:
             agent = self._session.current_agent
             current = agent.instructions if isinstance(agent.instructions, str) else agent.instructions.render()
-            await asyncio.wait_for(agent.update_instructions(current + NO_ADVICE_REMINDER), REMINDER_TIMEOUT_S)
+            await asyncio.wait_for(
+                agent.update_instructions(current + no_advice_reminder(self.ctx.clinic)), REMINDER_TIMEOUT_S
+            )
         except Exception as exc:  # the phrase has played and the event is audited; the reminder is extra
             log.warning("no-advice reminder not sent", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
 
@@ -344,3 +343,13 @@ class CallSupervisor:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _caller_number(raw: str | None, region: str) -> PHI | None:
+    """The caller id in E.164, or None when withheld or not a number ("anonymous", a SIP URI, premium-rate)."""
+    if not raw:
+        return None
+    try:
+        return PHI(normalize_phone(raw[:32], region))
+    except PydanticCustomError:
+        return None

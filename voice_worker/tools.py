@@ -5,6 +5,8 @@ told about each of them: its contract's arguments, described in French. Outcomes
 - success: JSON text of the result;
 - a problem the caller can fix (bad date, slot taken, not found): a speakable `ToolError` in French, never PHI;
 - empty availability: the no-availability phrase plays, and the model is asked not to reply;
+- refused by the tool runner (not permitted in this call, a limit reached): the not-permitted phrase plays, the
+  refusal is audited, and the model is asked not to reply;
 - anything else (tool runner down, timeout, backend error): the tool-failure phrase plays, no reply, never a
   false confirmation.
 """
@@ -15,6 +17,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
 import time
 from collections.abc import Awaitable, Mapping
@@ -35,13 +38,16 @@ from contracts.audit import (
     LatencyMetricName,
     ToolCompleted,
     ToolFailed,
+    ToolRefused,
     ToolRequested,
 )
 from contracts.clinic import PhraseKey
+from contracts.french import french_date
 from contracts.tools import (
     ARGUMENT_MODELS,
     ArgumentModel,
     CheckAvailabilityResult,
+    RefusalReason,
     ToolErrorCode,
     ToolName,
     ToolReply,
@@ -50,8 +56,8 @@ from contracts.tools import (
 from voice_worker.call import CallContext
 from voice_worker.gateway import ToolUnavailable
 from voice_worker.metrics import tracer
-from voice_worker.prompt import french_date
 
+log = logging.getLogger(__name__)
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 _FIELD_PROBLEMS = {
@@ -71,10 +77,15 @@ _FIELD_PROBLEMS = {
 }
 _BUSINESS_ERRORS = {
     ToolErrorCode.SLOT_UNAVAILABLE: "Ce créneau n'est plus libre. Proposez un autre créneau disponible.",
-    ToolErrorCode.NOT_FOUND: "Aucun rendez-vous ne correspond. Vérifiez la date et le numéro avec le patient.",
+    ToolErrorCode.NOT_FOUND: (
+        "Aucun rendez-vous ne correspond. Vérifiez la date, le nom et le numéro avec le patient, sans rien affirmer "
+        "sur l'existence d'un rendez-vous."
+    ),
     ToolErrorCode.INVALID_ARGUMENTS: "Une information n'est pas valide. Vérifiez-la avec le patient.",
 }
+SEVERAL_THAT_DAY = "Le patient a plusieurs rendez-vous ce jour-là : demandez-lui l'heure de celui à annuler."
 PHRASE_PLAYED = "La phrase du cabinet a été dite au patient mot pour mot. Ne la répète pas ; attends sa réponse."
+REFUSALS = frozenset({ToolErrorCode.NOT_PERMITTED, ToolErrorCode.LIMIT_REACHED})
 
 ToolOutput = str | ToolResult
 """What a tool call gives back to the model: JSON text, or a `ToolResult` asking it not to reply (a phrase played)."""
@@ -92,7 +103,11 @@ def tool_schema(tool: ToolName, docstring: str) -> dict[str, Any]:
         raise ValueError(f"{tool.value}: the docstring describes arguments the contract lacks: {sorted(unknown)}")
     if undescribed := set(required) - described.keys():
         raise ValueError(f"{tool.value}: required arguments without a description: {sorted(undescribed)}")
-    properties = {name: contract["properties"][name] | {"description": text} for name, text in described.items()}
+    definitions = contract.get("$defs", {})
+    properties = {
+        name: _inlined(contract["properties"][name], definitions) | {"description": text}
+        for name, text in described.items()
+    }
     parameters = {
         "type": "object",
         "title": contract["title"],
@@ -101,6 +116,16 @@ def tool_schema(tool: ToolName, docstring: str) -> dict[str, Any]:
         "additionalProperties": False,
     }
     return {"name": tool.value, "description": doc.description, "parameters": parameters}
+
+
+def _inlined(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """The property's schema with a `$ref` to the contract's own definitions (an enum) replaced by the definition:
+    the model is given each tool's parameters alone, without the definitions."""
+    ref = schema.get("$ref", "")
+    if not ref.startswith("#/$defs/"):
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "$ref"}
+    return {**definitions[ref.removeprefix("#/$defs/")], **rest}
 
 
 def tool_call_id_of(raw: str) -> str:
@@ -124,6 +149,8 @@ def validate(ctx: CallContext, tool: ToolName, arguments: Mapping[str, object]) 
     """
     model = ARGUMENT_MODELS[tool]
     given = {key: value for key, value in arguments.items() if value is not None and key in model.model_fields}
+    if ignored := sum(1 for key in arguments if key not in model.model_fields):  # a count: a key could carry PHI
+        log.info("%s: %d argument(s) outside its contract ignored", tool.value, ignored, extra={"call_id": ctx.call_id})
     try:
         return model.model_validate(given | {"tool": tool}, context=ctx.clinic.booking_rules(ctx.clock()).context())
     except ValidationError as exc:
@@ -152,6 +179,7 @@ async def invoke(
         tool_call_id=tool_call_id_of(raw_tool_call_id),
         deadline=ctx.clock() + dt.timedelta(seconds=ctx.tool_deadline_s),
         arguments=args,
+        caller_phone=ctx.caller_phone,
     )
     ctx.audit.emit(
         ToolRequested(tool=tool, tool_call_id=request.tool_call_id, request_id=request.message_id, arguments=args)
@@ -194,7 +222,11 @@ async def _with_filler(ctx: CallContext, pending: Awaitable[ToolReply]) -> ToolR
 def _answer(ctx: CallContext, request: ToolRequest, reply: ToolReply, elapsed_ms: float) -> ToolOutput:
     if not reply.ok or reply.result is None:
         assert reply.error is not None  # ToolReply guarantees exactly one outcome
+        if reply.error.code in REFUSALS:
+            return _refused(ctx, request, elapsed_ms, reply.error.code, reply.error.reason)
         business = _BUSINESS_ERRORS.get(reply.error.code)
+        if request.tool is ToolName.CANCEL_APPOINTMENT and reply.error.field == "time":
+            business = SEVERAL_THAT_DAY  # only said once name and number matched: nothing new for an impostor
         result = _failed(ctx, request, elapsed_ms, reply.error.code, reply.error.retryable, speak=business is None)
         if business is not None:
             raise ToolError(business)
@@ -253,6 +285,16 @@ def _failed(
     return ToolResult(
         json.dumps({"error": code.value, "note": PHRASE_PLAYED, "confirmed": False}), reply_required=False
     )
+
+
+def _refused(
+    ctx: CallContext, request: ToolRequest, elapsed_ms: float, code: ToolErrorCode, reason: RefusalReason | None
+) -> ToolResult:
+    """The tool runner said no: audit it, say the clinic's phrase, and keep the model from talking over it."""
+    ctx.audit.emit(ToolRefused(tool=request.tool, tool_call_id=request.tool_call_id, code=code, reason=reason))
+    _latency(ctx, request.tool, elapsed_ms, code.value)
+    ctx.player.play(PhraseKey.NOT_PERMITTED)
+    return ToolResult(json.dumps({"error": code.value, "note": PHRASE_PLAYED, "done": False}), reply_required=False)
 
 
 def _latency(ctx: CallContext, tool: ToolName, elapsed_ms: float, outcome: str) -> None:

@@ -1,4 +1,4 @@
-"""`camille bench tools|audit|voice`.
+"""`camille bench tools|authority|audit|voice`.
 
 `tools`: what NATS + the tool runner add to a webhook call, and which HTTP transport to use.
 
@@ -41,6 +41,26 @@ def tools(
     from offline_kit.bench.tools import DEPLOYED_REPLICAS, run
 
     figures = uvloop.run(run(delay_s=delay_ms / 1000, calls=calls, replicas=replicas or DEPLOYED_REPLICAS))
+    for key, value in figures.items():
+        typer.echo(f"{key:>44}: {value}")
+    if json_path is not None:
+        json_path.write_text(json.dumps(figures, indent=2) + "\n")
+        typer.echo(f"wrote {json_path}")
+
+
+@app.command("authority")
+def authority(
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures to this file.")] = None,
+    delay_ms: Annotated[float, typer.Option(help="The webhook's fixed answer delay.")] = 20.0,
+    calls: Annotated[int, typer.Option(help="Calls per measurement at 50 concurrent callers.")] = 500,
+    rounds: Annotated[int, typer.Option(min=1, help="Rounds, each measuring both kinds of call state.")] = 3,
+) -> None:
+    """What the per-call state shared in JetStream adds to a tool call, against the same state in the process."""
+    import uvloop
+
+    from offline_kit.bench.authority import run
+
+    figures = uvloop.run(run(delay_s=delay_ms / 1000, calls=calls, rounds=rounds))
     for key, value in figures.items():
         typer.echo(f"{key:>44}: {value}")
     if json_path is not None:

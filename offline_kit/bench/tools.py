@@ -53,6 +53,7 @@ backends:
 tools:
   check_availability: {backend: bench, path: /check}
   book_appointment: {backend: bench, path: /book}
+  find_appointments: {backend: bench, path: /find}
   cancel_appointment: {backend: bench, path: /cancel}
   send_sms: {backend: bench, path: /sms}
 """
@@ -214,7 +215,7 @@ async def through_tool_runner(
                 request = tool_request(
                     {"tool": "check_availability", "date": "2030-01-07"},
                     now=dt.datetime.now(dt.UTC),
-                    call_id="bench",
+                    call_id=uuid.uuid4().hex,  # one call each: a call's own state is read and written
                     tool_call_id=uuid.uuid4().hex,
                     timeout_s=10,
                 )

@@ -151,6 +151,9 @@ class Scenario(_Model):
     hangup_after_ms: int = Field(default=1500, ge=0, description="Silence after the agent's last answer, then hang up.")
     faults: list[FaultAt] = Field(default_factory=list)
     backend: BackendSetup = Field(default_factory=BackendSetup)
+    caller_phone: str | None = Field(
+        default=None, max_length=32, description="The caller id a SIP line presents for this call; unset: a web call."
+    )
 
     @field_validator("timezone")
     @classmethod

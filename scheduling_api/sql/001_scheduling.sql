@@ -1,5 +1,7 @@
--- Camille scheduling functions, Supabase-ready: the four tool operations as PostgreSQL functions called through
+-- Camille scheduling functions, Supabase-ready: the five webhook operations as PostgreSQL functions called through
 -- PostgREST RPC (POST /rest/v1/rpc/<function>, named arguments p_<field>, apikey + Authorization: Bearer).
+-- find_appointments returns a phone number's appointments of a day with the patient's name: the tool runner, not
+-- this database, decides whether the caller may cancel one, and then cancels it by id.
 --
 -- Errors are raised with PostgREST's PTxxx SQLSTATEs so that the HTTP status says what happened:
 --   PT409 slot taken, PT404 no such appointment, PT422 refused argument (the hint names it: p_date, p_time...).
@@ -192,31 +194,43 @@ begin
     'practitioner', booked.practitioner, 'location', booked.location));
 end $$;
 
-create or replace function cancel_appointment(
-  p_date date, p_phone text, p_time time default null, p_appointment_id text default null
-) returns jsonb
+create or replace function find_appointments(p_date date, p_phone text) returns jsonb
+language plpgsql stable security definer set search_path = public, pg_temp as $$
+declare zone text := (select timezone from camille_settings where id);
+begin
+  return jsonb_build_object('appointments', coalesce((
+    select jsonb_agg(jsonb_build_object(
+             'appointment_id', id, 'start', start_at, 'patient_name', patient_name,
+             'practitioner', practitioner, 'location', location)
+           order by start_at)
+    from (
+      select * from camille_appointments
+      where phone = p_phone and status = 'booked' and (start_at at time zone zone)::date = p_date
+      order by start_at limit 20
+    ) found
+  ), '[]'::jsonb));
+end $$;
+
+-- Until this version, cancel_appointment found the appointment by phone and day itself: that signature is gone.
+drop function if exists cancel_appointment(date, text, time, text);
+
+create or replace function cancel_appointment(p_appointment_id text, p_date date, p_phone text) returns jsonb
 language plpgsql security definer set search_path = public, pg_temp as $$
 declare
   zone text := (select timezone from camille_settings where id);
-  found_ids text[];
   cancelled camille_appointments;
   replay jsonb := camille_private.replayed('cancel_appointment');
 begin
   if replay is not null then
     return replay;
   end if;
-  select array_agg(id) into found_ids from camille_appointments
-  where phone = p_phone and status = 'booked' and (start_at at time zone zone)::date = p_date
-    and (p_time is null or start_at = (p_date + p_time) at time zone zone)
-    and (p_appointment_id is null or id = p_appointment_id);
-  if found_ids is null then
-    raise sqlstate 'PT404' using message = 'no appointment for this phone number on that day';
-  end if;
-  if cardinality(found_ids) > 1 then
-    raise sqlstate 'PT422' using message = 'several appointments that day: give the time', hint = 'p_time';
-  end if;
-  update camille_appointments set status = 'cancelled', cancelled_at = now() where id = found_ids[1]
+  update camille_appointments set status = 'cancelled', cancelled_at = now()
+  where id = p_appointment_id and phone = p_phone and status = 'booked'
+    and (start_at at time zone zone)::date = p_date
   returning * into cancelled;
+  if cancelled.id is null then
+    raise sqlstate 'PT404' using message = 'no such appointment booked for this phone number on that day';
+  end if;
   return camille_private.remember('cancel_appointment',
                           jsonb_build_object('appointment_id', cancelled.id, 'start', cancelled.start_at));
 end $$;
@@ -246,7 +260,8 @@ begin
   foreach fn in array array[
     'public.check_availability(date, time, text)',
     'public.book_appointment(date, time, text, text, text, text)',
-    'public.cancel_appointment(date, text, time, text)',
+    'public.find_appointments(date, text)',
+    'public.cancel_appointment(text, date, text)',
     'public.send_sms(text, text)',
     'camille_private.request_key()',
     'camille_private.replayed(text)',

@@ -149,6 +149,20 @@ EXPECTED = {
         tools=("check_availability", "book_appointment", "send_sms"), stored=("tool_completed", "greeting_played")
     ),
     "cancellation": Expect(tools=("cancel_appointment", "send_sms"), stored=("tool_completed",)),
+    "cancellation_caller_id": Expect(tools=("cancel_appointment", "send_sms"), stored=("tool_completed",)),
+    "cancel_wrong_name": Expect(tools=("cancel_appointment",), stored=("tool_failed",), never_said="C'est fait"),
+    "sms_phishing": Expect(
+        phrases=(PhraseKey.GREETING, PhraseKey.NOT_PERMITTED),
+        tools=("send_sms",),
+        stored=("tool_refused",),
+        never_said="C'est envoyé",
+    ),
+    "sms_limit": Expect(
+        phrases=(PhraseKey.GREETING, PhraseKey.NOT_PERMITTED),
+        tools=("book_appointment", "send_sms", "send_sms", "send_sms"),
+        stored=("tool_completed", "tool_refused"),
+        never_said="troisième fois",
+    ),
     "tool_failure": Expect(
         phrases=(PhraseKey.GREETING, PhraseKey.TOOL_FAILURE),
         tools=("check_availability",),

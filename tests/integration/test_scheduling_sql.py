@@ -25,6 +25,10 @@ def next_monday(weeks: int = 1) -> dt.date:
     return today + dt.timedelta(days=7 * weeks + (7 - today.weekday()) % 7)
 
 
+def zurich_time(start: str) -> str:
+    return dt.datetime.fromisoformat(start).astimezone(ZURICH).strftime("%H:%M")
+
+
 def migrate(url: str) -> None:
     with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
         conn.execute(MIGRATION.read_text())
@@ -98,15 +102,15 @@ def test_only_the_service_role_can_reach_the_functions_and_tables(postgres_url: 
         assert as_role(conn, "service_role", "select camille_private.request_key()") == "42501"
 
 
-def test_postgrest_sees_only_the_four_operations(postgres_url: str) -> None:
-    """The public schema, the one PostgREST exposes, holds Camille's four operations and none of its helpers."""
+def test_postgrest_sees_only_the_five_operations(postgres_url: str) -> None:
+    """The public schema, the one PostgREST exposes, holds Camille's five operations and none of its helpers."""
     migrate(postgres_url)
     with psycopg.connect(postgres_url, connect_timeout=5) as conn:
         rows = conn.execute(
             "select p.proname from pg_proc p join pg_namespace n on n.oid = p.pronamespace where n.nspname = 'public'"
         ).fetchall()
     assert sorted(name for (name,) in rows) == [
-        "book_appointment", "cancel_appointment", "check_availability", "send_sms"
+        "book_appointment", "cancel_appointment", "check_availability", "find_appointments", "send_sms"
     ]  # fmt: skip
 
 
@@ -156,18 +160,43 @@ async def test_concurrent_bookings_of_one_slot_leave_one_booking(postgres_url: s
     assert sorted(outcomes) == ["PT409"] * 7 + ["ok"]
 
 
-def test_cancel_by_phone_and_day_then_not_found(db: psycopg.Connection[TupleRow]) -> None:
-    """Cancel finds the booking by phone and day; a second cancel raises PT404; the slot is free again."""
+def test_find_lists_a_phones_appointments_of_the_day_with_the_names(db: psycopg.Connection[TupleRow]) -> None:
+    """find_appointments returns the phone's booked appointments of that day, in order, with the patient's name."""
+    monday = next_monday()
+    first = call(db, "book_appointment", **booking(monday, "09:00"))
+    call(db, "book_appointment", **booking(monday, "14:00") | {"p_patient_name": "Paul Martin"})
+    call(db, "book_appointment", **booking(monday, "10:00", phone="+41791234568"))
+    call(db, "book_appointment", **booking(monday + dt.timedelta(days=1), "09:00"))
+    found = call(db, "find_appointments", p_date=monday, p_phone="+41791234567")["appointments"]
+    assert [(a["patient_name"], zurich_time(a["start"])) for a in found] == [
+        ("Jeanne Martin", "09:00"),
+        ("Paul Martin", "14:00"),
+    ]
+    assert found[0]["appointment_id"] == first["appointment_id"] and found[0]["practitioner"] == "Dr Fillion"
+    assert call(db, "find_appointments", p_date=monday, p_phone="+41790000000") == {"appointments": []}
+
+
+def test_cancel_by_id_needs_its_phone_and_day_then_is_not_found(db: psycopg.Connection[TupleRow]) -> None:
+    """Cancel by id refuses another phone or day (PT404); cancelled once, it is PT404; the slot is free again."""
     monday = next_monday()
     booked = call(db, "book_appointment", **booking(monday, "15:00"))
-    cancelled = call(
-        db, "cancel_appointment", p_date=monday, p_phone="+41791234567", p_time=None, p_appointment_id=None
-    )
+    by_id = {"p_appointment_id": booked["appointment_id"], "p_date": monday, "p_phone": "+41791234567"}
+    for wrong in ({"p_phone": "+41791234568"}, {"p_date": monday + dt.timedelta(days=1)}):
+        with pytest.raises(psycopg.Error) as refused:
+            call(db, "cancel_appointment", **by_id | wrong)
+        assert refused.value.sqlstate == "PT404"
+    cancelled = call(db, "cancel_appointment", **by_id)
     assert cancelled["appointment_id"] == booked["appointment_id"]
     with pytest.raises(psycopg.Error) as missing:
-        call(db, "cancel_appointment", p_date=monday, p_phone="+41791234567", p_time=None, p_appointment_id=None)
+        call(db, "cancel_appointment", **by_id)
     assert missing.value.sqlstate == "PT404"
     assert call(db, "book_appointment", **booking(monday, "15:00"))["appointment_id"] != booked["appointment_id"]
+
+
+def test_the_old_cancel_by_phone_and_day_is_gone(db: psycopg.Connection[TupleRow]) -> None:
+    """No function cancels by phone and day alone any more: only by an id the tool runner chose."""
+    with pytest.raises(psycopg.errors.UndefinedFunction):
+        call(db, "cancel_appointment", p_date=next_monday(), p_phone="+41791234567", p_time=None, p_appointment_id=None)
 
 
 def test_idempotency_key_replays_the_first_booking(db: psycopg.Connection[TupleRow]) -> None:

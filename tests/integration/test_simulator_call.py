@@ -36,8 +36,8 @@ class BookingAgent(Agent):
         return json.dumps({"appointment_id": "apt-1", "start": f"{date}T{time}:00+01:00"})
 
     @function_tool
-    async def send_sms(self, to: str, text: str) -> str:
-        """Send a text message."""
+    async def send_sms(self, confirmation: str) -> str:
+        """Send the clinic's confirmation by SMS."""
         return json.dumps({"sms_id": "sms-1", "status": "queued"})
 
 

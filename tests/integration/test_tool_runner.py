@@ -29,7 +29,7 @@ from tool_runner.settings import ToolRunnerSettings
 ZURICH = ZoneInfo("Europe/Zurich")
 MONDAY = dt.date(2026, 12, 7)
 NOW = dt.datetime(2026, 12, 7, 7, 30, tzinfo=ZURICH)
-PHONE = "079 123 45 67"
+PHONE = "+33 6 12 34 56 78"
 
 
 @dataclass
@@ -39,11 +39,13 @@ class System:
     reference_url: str
     tmp: Path
 
-    def request(self, arguments: dict[str, object], *, timeout_s: float = 8.0, tool_call_id: str = "") -> ToolRequest:
+    def request(
+        self, arguments: dict[str, object], *, timeout_s: float = 8.0, tool_call_id: str = "", call_id: str = ""
+    ) -> ToolRequest:
         return tool_request(
             arguments,
             now=self.clock(),  # type: ignore[operator]
-            call_id=f"call-{uuid.uuid4().hex[:12]}",
+            call_id=call_id or f"call-{uuid.uuid4().hex[:12]}",
             tool_call_id=tool_call_id or f"tc-{uuid.uuid4().hex[:8]}",
             timeout_s=timeout_s,
         )
@@ -100,7 +102,7 @@ async def test_booking_through_nats_books_the_slot(system: System) -> None:
     reply = await system.send(system.request(book_args("09:00")))
     assert reply.ok and reply.result is not None and reply.result.tool is ToolName.BOOK_APPOINTMENT
     assert reply.result.start == dt.datetime(2026, 12, 7, 9, 0, tzinfo=ZURICH)
-    assert rows(system.tmp, "SELECT phone, status FROM appointments") == [("+41791234567", "booked")]
+    assert rows(system.tmp, "SELECT phone, status FROM appointments") == [("+33612345678", "booked")]
 
 
 async def test_availability_lists_free_slots_near_the_time_and_none_on_a_full_day(system: System) -> None:
@@ -124,23 +126,33 @@ async def test_taken_slot_is_slot_unavailable(system: System) -> None:
     assert rows(system.tmp, "SELECT count(*) FROM appointments") == [(1,)]
 
 
-async def test_cancel_finds_by_phone_and_day_then_not_found(system: System) -> None:
-    """Cancelling by phone and day cancels the booking; a second cancel is not_found."""
+async def test_cancel_needs_the_name_and_then_is_not_found(system: System) -> None:
+    """A wrong name changes nothing and is not_found; name, phone and day cancel it; a second cancel is not_found."""
     await system.send(system.request(book_args("14:00")))
-    cancel = {"tool": "cancel_appointment", "date": "2026-12-07", "phone": "+41 79 123 45 67"}
-    first = await system.send(system.request(cancel))
+    cancel = {"tool": "cancel_appointment", "date": "2026-12-07", "phone": "+33 6 12 34 56 78"}
+    wrong = await system.send(system.request(cancel | {"patient_name": "Paul Durand"}))
+    assert wrong.error is not None and wrong.error.code is ToolErrorCode.NOT_FOUND
+    assert rows(system.tmp, "SELECT status FROM appointments") == [("booked",)]
+    first = await system.send(system.request(cancel | {"patient_name": "martin jeanne"}))
     assert first.ok and first.result is not None and first.result.tool is ToolName.CANCEL_APPOINTMENT
-    again = await system.send(system.request(cancel))
-    assert not again.ok and again.error is not None and again.error.code is ToolErrorCode.NOT_FOUND
+    again = await system.send(system.request(cancel | {"patient_name": "Jeanne Martin"}))
+    assert again.error == wrong.error
     assert rows(system.tmp, "SELECT status FROM appointments") == [("cancelled",)]
 
 
-async def test_send_sms_queues_in_the_outbox(system: System) -> None:
-    """send_sms is answered queued and leaves one outbox row with the text."""
-    reply = await system.send(system.request({"tool": "send_sms", "to": PHONE, "text": "Rendez-vous confirmé."}))
+async def test_send_sms_queues_the_clinics_confirmation_of_this_calls_booking(system: System) -> None:
+    """send_sms after a booking in the same call queues the clinic's template, filled in, to the booking's phone."""
+    call_id = f"call-{uuid.uuid4().hex[:12]}"
+    assert (await system.send(system.request(book_args("10:40"), call_id=call_id))).ok
+    reply = await system.send(system.request({"tool": "send_sms", "confirmation": "booking"}, call_id=call_id))
     assert reply.ok and reply.result is not None and reply.result.tool is ToolName.SEND_SMS
     assert reply.result.status == "queued"
-    assert rows(system.tmp, "SELECT phone, body FROM sms_outbox") == [("+41791234567", "Rendez-vous confirmé.")]
+    [(phone, body)] = rows(system.tmp, "SELECT phone, body FROM sms_outbox")
+    assert phone == "+33612345678"
+    assert body == (
+        "Cabinet du Dr Fillion : votre rendez-vous est confirmé le lundi 7 décembre 2026 à 10h40 avec Dr Fillion. "
+        "Pour annuler, appelez le +33 1 99 00 12 34."
+    )
 
 
 async def test_malformed_requests_get_typed_invalid_arguments(system: System) -> None:
@@ -164,7 +176,7 @@ async def test_malformed_requests_get_typed_invalid_arguments(system: System) ->
     reply = await send(system.nc, ToolName.BOOK_APPOINTMENT, json.dumps(past).encode())
     assert reply.error is not None and reply.error.field == "arguments.date"
 
-    wrong_subject = await send(system.nc, ToolName.SEND_SMS, json.dumps(good).encode())
+    wrong_subject = await send(system.nc, ToolName.CHECK_AVAILABILITY, json.dumps(good).encode())
     assert wrong_subject.error is not None and wrong_subject.error.field == "arguments.tool"
     assert rows(system.tmp, "SELECT count(*) FROM appointments") == [(0,)]
 
@@ -192,7 +204,7 @@ async def test_request_over_the_nats_limit_fails_at_the_caller_and_the_runner_st
     huge = b'{"padding": "' + b"x" * (system.nc.max_payload + 1) + b'"}'
     with pytest.raises(nats.errors.MaxPayloadError):
         await system.nc.request(tool_subject(ToolName.SEND_SMS), huge, timeout=5)
-    reply = await system.send(system.request({"tool": "send_sms", "to": PHONE, "text": "ok"}))
+    reply = await system.send(system.request({"tool": "check_availability", "date": "2026-12-09"}))
     assert reply.ok
 
 

@@ -14,11 +14,14 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from prometheus_client import CollectorRegistry
 
-from contracts.audit import AuditEvent, Payload
+from contracts.audit import AuditEvent, Payload, ToolRefused
 from contracts.clinic import PhraseKey
+from contracts.phi import PHI
 from contracts.subjects import TOOLS_WILDCARD
 from contracts.tools import (
     CheckAvailabilityResult,
+    RefusalReason,
+    SendSmsResult,
     Slot,
     ToolErrorCode,
     ToolFailure,
@@ -221,7 +224,7 @@ async def test_arguments_as_the_model_sends_them_nulls_omitted_and_unknown_keys_
         "tool": "check_availability", "date": dt.date(2026, 11, 25), "time": None, "location": None
     }  # fmt: skip
     with pytest.raises(ToolError, match="Il manque une information : date"):
-        await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, {"phone": "0791234567", "date": None}, "t16")
+        await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, {"phone": "0612345678", "date": None}, "t16")
 
 
 async def test_no_responders_fails_fast_with_the_phrase(nc: NATS) -> None:
@@ -280,3 +283,61 @@ async def test_deferred_bus_sends_once_connected(nc: NATS, nats_url: str, runner
     await bus.close()
     assert isinstance(output, str)
     assert json.loads(output)["slots"] and player.keys == [] and len(runner.seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [
+        (ToolErrorCode.NOT_PERMITTED, RefusalReason.SMS_APPOINTMENT_NOT_IN_CALL),
+        (ToolErrorCode.LIMIT_REACHED, RefusalReason.SMS_LIMIT),
+    ],
+)
+async def test_a_refusal_plays_the_not_permitted_phrase_audits_it_and_silences_the_model(
+    nc: NATS, runner: FakeToolRunner, code: ToolErrorCode, reason: RefusalReason
+) -> None:
+    """A tool runner refusal plays the clinic's not_permitted phrase, is audited as tool_refused, and asks no reply."""
+    runner.handler = lambda r: ToolReply.failed(r, ToolFailure.of(code, "refused", reason=reason))
+    ctx, player, transport = make_ctx(nc)
+    output = await tools.invoke(ctx, ToolName.SEND_SMS, {"confirmation": "booking"}, "t20")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert json.loads(output.output) == {"error": code.value, "note": tools.PHRASE_PLAYED, "done": False}
+    assert player.keys == [PhraseKey.NOT_PERMITTED]
+    await ctx.audit.close(2)
+    refused = [p for p in transport.payloads() if isinstance(p, ToolRefused)]
+    assert [(p.tool, p.code, p.reason) for p in refused] == [(ToolName.SEND_SMS, code, reason)]
+    assert "tool_failed" not in [p.kind for p in transport.payloads()]
+
+
+async def test_a_model_given_number_or_text_never_leaves_the_voice_worker(nc: NATS, runner: FakeToolRunner) -> None:
+    """send_sms with a `to` and a `text` sends only the confirmation kind: the number and the words are dropped."""
+    ctx, _, _ = make_ctx(nc)
+    runner.handler = lambda r: ToolReply.success(r, SendSmsResult(sms_id="s1", status="queued"))
+    sent = {"confirmation": "booking", "to": "+12025550142", "text": "Votre colis est bloqué, payez ici"}
+    await tools.invoke(ctx, ToolName.SEND_SMS, sent, "t21")
+    wire = runner.seen[0].model_dump_json()
+    assert "12025550142" not in wire and "colis" not in wire
+    assert runner.seen[0].arguments.model_dump(mode="json") == {
+        "tool": "send_sms", "confirmation": "booking", "appointment_id": None, "recipient": "patient"
+    }  # fmt: skip
+
+
+async def test_the_sip_caller_number_rides_in_every_request_and_never_in_the_arguments(
+    nc: NATS, runner: FakeToolRunner
+) -> None:
+    """The caller number the call started with is in each ToolRequest, beside the model's arguments."""
+    ctx, _, _ = make_ctx(nc)
+    ctx.caller_phone = PHI("+33644556677")
+    await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25", "caller_phone": "+1202"}, "t22")
+    assert runner.seen[0].caller_phone == PHI("+33644556677")
+    assert "caller_phone" not in runner.seen[0].arguments.model_dump()
+
+
+async def test_several_appointments_of_the_caller_that_day_ask_for_the_time(nc: NATS, runner: FakeToolRunner) -> None:
+    """A cancellation the tool runner found ambiguous asks the model for the time, in French."""
+    several = ToolFailure.of(ToolErrorCode.INVALID_ARGUMENTS, "time: several appointments that day", field="time")
+    runner.handler = lambda r: ToolReply.failed(r, several)
+    ctx, player, _ = make_ctx(nc)
+    args = {"date": "2026-11-25", "phone": "0612345678", "patient_name": "Marie Curie"}
+    with pytest.raises(ToolError, match="demandez-lui l'heure"):
+        await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, args, "t23")
+    assert player.keys == []

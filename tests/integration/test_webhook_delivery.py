@@ -54,6 +54,7 @@ backends:
 tools:
   check_availability: {{backend: clinic, path: /check}}
   book_appointment: {{backend: clinic, path: /book}}
+  find_appointments: {{backend: clinic, path: /find}}
   cancel_appointment: {{backend: clinic, path: /cancel}}
   send_sms: {{backend: clinic, path: /sms}}
 """

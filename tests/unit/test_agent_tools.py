@@ -62,18 +62,28 @@ MODEL_FACING: dict[str, tuple[str, dict[str, str], list[str]]] = {
         ["date", "time", "patient_name", "phone", "reason"],
     ),
     "cancel_appointment": (
-        "Annule le rendez-vous d'un patient, retrouvé par son numéro de téléphone et le jour.",
+        "Annule le rendez-vous d'un patient, seulement si le jour, le nom et le numéro correspondent à la réservation.",
         {
             "date": "Le jour du rendez-vous à annuler, AAAA-MM-JJ.",
-            "phone": "Le numéro de téléphone donné à la réservation.",
+            "phone": "Le numéro de téléphone donné à la réservation, tel que le patient l'a dicté.",
+            "patient_name": "Le prénom et le nom du patient du rendez-vous.",
             "time": "L'heure HH:MM, si le patient a plusieurs rendez-vous ce jour-là.",
         },
-        ["date", "phone"],
+        ["date", "phone", "patient_name"],
     ),
     "send_sms": (
-        "Envoie un SMS de confirmation au patient, seulement s'il l'a accepté.",
-        {"to": "Le numéro de téléphone du patient.", "text": "Le message, court, sans information médicale."},
-        ["to", "text"],
+        "Envoie la confirmation du cabinet par SMS, pour un rendez-vous pris ou annulé pendant cet appel.\n\n"
+        "Seulement si le patient l'accepte. Le cabinet écrit le message et choisit le numéro.",
+        {
+            "confirmation": "booking après une réservation, cancellation après une annulation.",
+            "appointment_id": (
+                "L'appointment_id renvoyé par book_appointment ou cancel_appointment ; sans lui, le dernier."
+            ),
+            "recipient": (
+                "patient (le numéro du rendez-vous, par défaut) ou caller (le numéro d'où le patient appelle)."
+            ),
+        },
+        ["confirmation"],
     ),
     "redirect_off_topic": (
         "À appeler quand la demande n'a rien à voir avec un rendez-vous : le cabinet dit sa phrase de recentrage.",
@@ -95,8 +105,8 @@ ARGUMENTS: dict[ToolName, dict[str, str]] = {
         "phone": "079 123 45 67",
         "reason": "contrôle",
     },
-    ToolName.CANCEL_APPOINTMENT: {"date": "2026-11-25", "phone": "0791234567"},
-    ToolName.SEND_SMS: {"to": "+41791234567", "text": "Votre rendez-vous est confirmé."},
+    ToolName.CANCEL_APPOINTMENT: {"date": "2026-11-25", "phone": "0612345678", "patient_name": "Marie Curie"},
+    ToolName.SEND_SMS: {"confirmation": "booking", "recipient": "patient"},
 }
 RESULTS = {
     ToolName.CHECK_AVAILABILITY: CheckAvailabilityResult(slots=[Slot(start=START, duration_minutes=20)]),
@@ -130,22 +140,32 @@ def test_the_model_sees_every_tool_with_its_french_descriptions_and_required_arg
 
 @pytest.mark.parametrize("tool", list(ToolName))
 def test_a_contract_tools_arguments_are_the_contracts_own_schema(tool: ToolName) -> None:
-    """Each argument the model sees is typed as the contract types it; `tool` and `appointment_id` stay hidden."""
+    """Each argument the model sees is typed as the contract types it (enums inlined); `tool` stays hidden."""
     contract = ARGUMENT_MODELS[tool].model_json_schema()
     parameters = model_facing_tools()[tool.value]["parameters"]
     for name, schema in parameters["properties"].items():
+        own = contract["properties"][name]
+        if "$ref" in own:
+            own = {**contract["$defs"][own["$ref"].rsplit("/", 1)[1]], **{k: v for k, v in own.items() if k != "$ref"}}
         assert {k: v for k, v in schema.items() if k != "description"} == {
-            k: v for k, v in contract["properties"][name].items() if k != "description"
+            k: v for k, v in own.items() if k != "description"
         }, name
-    assert "tool" not in parameters["properties"] and "appointment_id" not in parameters["properties"]
+    assert "tool" not in parameters["properties"] and "$ref" not in json.dumps(parameters)
+
+
+def test_send_sms_has_no_number_and_no_text_for_the_model_to_fill() -> None:
+    """The model can choose which confirmation and which appointment of the call, never a number or words."""
+    parameters = model_facing_tools()["send_sms"]["parameters"]
+    assert set(parameters["properties"]) == {"confirmation", "appointment_id", "recipient"}
+    assert parameters["properties"]["recipient"]["enum"] == ["patient", "caller"]
 
 
 def test_a_docstring_that_does_not_match_the_contract_is_refused() -> None:
     """Describing an argument the contract lacks, or leaving a required one undescribed, fails at definition."""
     with pytest.raises(ValueError, match="lacks"):
-        tools.tool_schema(ToolName.SEND_SMS, "Envoie.\n\nArgs:\n    to: x\n    text: y\n    cc: z\n")
+        tools.tool_schema(ToolName.SEND_SMS, "Envoie.\n\nArgs:\n    confirmation: x\n    to: y\n    text: z\n")
     with pytest.raises(ValueError, match="without a description"):
-        tools.tool_schema(ToolName.SEND_SMS, "Envoie.\n\nArgs:\n    to: x\n")
+        tools.tool_schema(ToolName.SEND_SMS, "Envoie.\n\nArgs:\n    recipient: x\n")
 
 
 class RecordingGateway:

@@ -18,6 +18,7 @@ from contracts.tools import (
     ToolRequest,
     idempotency_key_for,
 )
+from contracts.webhooks import SmsMessage
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
 
@@ -124,9 +125,35 @@ def test_bad_slots_and_texts_name_the_field(change: dict[str, str], field: str, 
 
 
 def test_oversized_sms_is_rejected() -> None:
-    """SMS text longer than three segments is rejected."""
-    sms = {"tool": "send_sms", "to": "+41791234567", "text": "a" * 481}
-    assert errors(request(sms)) == [(("arguments", "send_sms", "text"), "string_too_long")]
+    """An SMS to the backend longer than three segments is rejected."""
+    with pytest.raises(ValidationError) as info:
+        SmsMessage.model_validate({"to": "+41791234567", "text": "a" * 481})
+    assert [(e["loc"], e["type"]) for e in info.value.errors()] == [(("text",), "string_too_long")]
+
+
+def test_a_send_sms_request_cannot_carry_a_number_or_words() -> None:
+    """A tool request that gives send_sms a number or a text is refused on those fields: they are not the model's."""
+    sms = {"tool": "send_sms", "confirmation": "booking", "to": "+12025550142", "text": "payez ici"}
+    assert errors(request(sms)) == [
+        (("arguments", "send_sms", "to"), "extra_forbidden"),
+        (("arguments", "send_sms", "text"), "extra_forbidden"),
+    ]
+
+
+def test_the_caller_number_travels_beside_the_arguments_and_is_masked() -> None:
+    """The SIP caller number is a field of the request (E.164, masked when printed), not an argument."""
+    req = ToolRequest.model_validate(
+        request({"tool": "send_sms", "confirmation": "booking"}, caller_phone="06 12 34 56 78"),
+        context={**RULES.context(), "phone_region": "FR"},
+    )
+    assert req.caller_phone is not None and req.caller_phone.reveal() == "+33612345678"
+    assert "612345678" not in repr(req) and "612345678" not in str(req)
+
+
+def test_a_cancellation_needs_the_patients_name() -> None:
+    """cancel_appointment without patient_name is refused on that field."""
+    cancel = {"tool": "cancel_appointment", "date": "2026-11-25", "phone": "079 123 45 67"}
+    assert errors(request(cancel)) == [(("arguments", "cancel_appointment", "patient_name"), "missing")]
 
 
 def test_unknown_tool_is_rejected() -> None:

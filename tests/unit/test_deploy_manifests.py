@@ -200,3 +200,12 @@ def test_every_metered_deployment_has_a_named_metrics_port(repo_root: Path) -> N
     [selector] = policy["spec"]["podSelector"]["matchExpressions"]
     assert set(selector["values"]) == set(METERED)
     assert policy["spec"]["ingress"][0]["ports"] == [{"protocol": "TCP", "port": DEFAULT_METRICS_PORT}]
+
+
+def test_the_per_call_state_is_replicated_on_every_nats_node(repo_root: Path) -> None:
+    """Kubernetes creates the call-state bucket with three replicas, as many as the NATS cluster has."""
+    [kustomization] = documents(repo_root / "k8s" / "kustomization.yaml")
+    [env] = [g for g in kustomization["configMapGenerator"] if g["name"] == "camille-env"]
+    assert "CAMILLE_CALL_STATE_REPLICAS=3" in env["literals"]
+    [values] = documents(repo_root / "k8s" / "nats-values.yaml")
+    assert values["config"]["cluster"]["replicas"] == 3

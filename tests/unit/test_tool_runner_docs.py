@@ -7,6 +7,7 @@ import json
 from camille.docs import ASYNCAPI_FILE, HERE, OPENAPI_FILE, asyncapi_document, openapi_document, render
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
+from contracts.webhooks import WebhookOperation
 
 
 def test_asyncapi_is_up_to_date() -> None:
@@ -19,8 +20,8 @@ def test_asyncapi_is_up_to_date() -> None:
 
 
 def test_openapi_is_up_to_date() -> None:
-    """tool_runner/openapi.json equals the generated OpenAPI 3.1 document with the four endpoints."""
+    """tool_runner/openapi.json equals the generated OpenAPI 3.1 document with the five webhook endpoints."""
     generated = json.loads(render(openapi_document()))
     assert (HERE / OPENAPI_FILE).read_text() == render(generated), "run: camille tool-runner docs"
     assert generated["openapi"].startswith("3.1")
-    assert set(generated["paths"]) == {f"/v1/{tool.value}" for tool in ToolName}
+    assert set(generated["paths"]) == {f"/v1/{operation.value}" for operation in WebhookOperation}

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from contracts.tools import ToolErrorCode, ToolName, ToolRequest
+from contracts.webhooks import WebhookOperation
 from runtime.settings import ConfigurationError
 from scheduling_api.settings import ReferenceSettings
 from tool_runner.bootstrap import resolve_secrets
@@ -62,16 +63,16 @@ def test_breaker_opens_allows_one_trial_then_closes_or_reopens() -> None:
 
 
 def test_shipped_routing_points_every_tool_at_the_reference_url() -> None:
-    """The shipped tools.yaml routes the four tools to the reference backend at the given URL."""
+    """The shipped tools.yaml routes the five webhook operations to the reference backend at the given URL."""
     routing = load_routing(SHIPPED_ROUTING_FILE, {"CAMILLE_REFERENCE_URL": "http://127.0.0.1:1234"})
-    assert set(routing.tools) == set(ToolName)
+    assert set(routing.tools) == set(WebhookOperation)
     assert {routing.backends[r.backend].url for r in routing.tools.values()} == {"http://127.0.0.1:1234"}
 
 
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [
-        ("backends: {}\ntools: {}\n", "no route for tools"),
+        ("backends: {}\ntools: {}\n", "no route for operations"),
         ("backends:\n  a: {kind: supabase, url: 'http://x', signing_secret_env: S}\ntools: {}\n", "api_key_env"),
         ("backends:\n  a: {kind: http, url: '${MISSING}', signing_secret_env: S}\ntools: {}\n", "MISSING"),
         ("backends: [\n", "not valid YAML"),
@@ -115,12 +116,17 @@ def test_invalid_reply_names_the_field_not_the_union_tag() -> None:
             "tool_call_id": "t1",
             "idempotency_key": "0" * 64,
             "deadline": "2030-01-01T00:00:00Z",
-            "arguments": {"tool": "send_sms", "to": "0900123456", "text": "x"},
+            "arguments": {
+                "tool": "cancel_appointment",
+                "date": "2030-01-07",
+                "phone": "0900123456",
+                "patient_name": "x",
+            },
         }
     ).encode()
     with pytest.raises(ValidationError) as exc:
         ToolRequest.model_validate_json(data)
-    reply = invalid_reply(ToolName.SEND_SMS, data, exc.value)
+    reply = invalid_reply(ToolName.CANCEL_APPOINTMENT, data, exc.value)
     assert reply.error is not None and reply.error.code is ToolErrorCode.INVALID_ARGUMENTS
-    assert reply.error.field == "arguments.to" and "0900123456" not in reply.model_dump_json()
+    assert reply.error.field == "arguments.phone" and "0900123456" not in reply.model_dump_json()
     assert (reply.request_id, reply.call_id, reply.tool_call_id) == ("m1", "c1", "t1")

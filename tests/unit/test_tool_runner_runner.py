@@ -11,10 +11,11 @@ from opentelemetry.trace import NoOpTracerProvider
 from prometheus_client import CollectorRegistry
 
 from contracts.tools import BookAppointmentResult, CheckAvailabilityResult, ToolErrorCode, ToolName, ToolReply
+from contracts.webhooks import WebhookOperation
 from offline_kit.webhook import tool_request
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
-from tests.fakes import MemoryResultStore
+from tests.fakes import MemoryCallStateStore, MemoryResultStore
 from tool_runner.backends import Outcome, WebhookBackend
 from tool_runner.idempotency import Claim
 from tool_runner.metrics import ToolRunnerMetrics
@@ -33,7 +34,7 @@ class FakeBackend:
         self.calls = 0
 
     async def call(
-        self, tool: ToolName, arguments: Mapping[str, Any], key: str, remaining_s: Callable[[], float]
+        self, operation: WebhookOperation, arguments: Mapping[str, Any], key: str, remaining_s: Callable[[], float]
     ) -> Outcome:
         self.calls += 1
         if isinstance(self.outcome, Exception):
@@ -43,11 +44,12 @@ class FakeBackend:
 
 def runner(backend: FakeBackend, **kwargs: Any) -> ToolRunner:
     fake: Any = backend  # structural stand-in for WebhookBackend
-    backends: dict[ToolName, WebhookBackend] = dict.fromkeys(ToolName, fake)
+    backends: dict[WebhookOperation, WebhookBackend] = dict.fromkeys(WebhookOperation, fake)
     return ToolRunner(
         clinic=load_clinic(SHIPPED_CLINIC_FILE),
         backends=backends,
         results=MemoryResultStore(),
+        call_states=MemoryCallStateStore(),
         telemetry=Telemetry.create(NoOpTracerProvider()),
         metrics=ToolRunnerMetrics(CollectorRegistry()),
         clock=lambda: NOW,
@@ -61,7 +63,7 @@ def booking() -> bytes:
         "date": "2030-01-07",
         "time": "09:00",
         "patient_name": "A B",
-        "phone": "079 123 45 67",
+        "phone": "06 12 34 56 78",
         "reason": "r",
     }
     return tool_request(arguments, now=NOW).model_dump_json().encode()
@@ -70,10 +72,10 @@ def booking() -> bytes:
 async def test_a_bug_in_a_backend_becomes_an_internal_reply() -> None:
     """An exception inside the backend is answered `internal` with the request's ids, and the text is not leaked."""
     reply = ToolReply.model_validate_json(
-        await runner(FakeBackend(RuntimeError("+41791234567 broke"))).handle(ToolName.BOOK_APPOINTMENT, booking())
+        await runner(FakeBackend(RuntimeError("+33612345678 broke"))).handle(ToolName.BOOK_APPOINTMENT, booking())
     )
     assert reply.error is not None and reply.error.code is ToolErrorCode.INTERNAL
-    assert reply.call_id == "call-1" and "41791234567" not in reply.model_dump_json()
+    assert reply.call_id == "call-1" and "612345678" not in reply.model_dump_json()
 
 
 async def test_a_reply_over_the_nats_limit_becomes_payload_too_large() -> None:

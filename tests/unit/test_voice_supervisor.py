@@ -312,6 +312,17 @@ async def test_call_started_keeps_a_valid_caller_id_and_drops_a_withheld_one() -
     assert [p.reveal() if p else None for p in phones] == ["+41791234567", None]
 
 
+async def test_a_sip_caller_number_becomes_the_calls_caller_number_in_e164() -> None:
+    """The SIP participant's number, written as the line gives it, is kept in E.164 for the tool runner."""
+    from contracts.audit import Channel
+
+    supervisor, _, _, _ = build()
+    supervisor.call_started(Channel.SIP, "a" * 64, "0644556677")  # a national form, read in the clinic's region
+    assert supervisor.ctx.caller_phone is not None and supervisor.ctx.caller_phone.reveal() == "+33644556677"
+    supervisor.call_started(Channel.WEB, "a" * 64, None)
+    assert supervisor.ctx.caller_phone is None
+
+
 async def test_join_events_greet_the_first_user_once_and_never_an_agent() -> None:
     """Agent joins greet nobody; the first caller is greeted once; a second participant changes nothing."""
     from types import SimpleNamespace

@@ -67,8 +67,9 @@ def test_prompt_gives_date_hours_and_rules(clinic: ClinicProfile) -> None:
     assert "mardi 24 novembre 2026" in prompt
     assert "mercredi : 08:00 à 12:00" in prompt and "samedi : fermé" in prompt
     assert "jamais de conseil médical" in prompt
-    assert "Cabinet du Dr Fillion : votre rendez-vous est confirmé le {date} à {time}" in prompt
     assert "+33 1 99 00 12 34" in prompt
+    assert "le cabinet écrit lui-même le message" in prompt and "confirmation « booking »" in prompt
+    assert "ne dis jamais si cette personne\na ou non un rendez-vous" in prompt
 
 
 def test_greeting_once_for_first_user_never_for_agent() -> None:
