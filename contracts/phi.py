@@ -75,7 +75,7 @@ _REJECTED_TYPES = {
     phonenumbers.PhoneNumberType.UAN,
     phonenumbers.PhoneNumberType.VOICEMAIL,
 }
-DEFAULT_REGION = "FR"  # the shipped clinic's; a request validated with a clinic context uses that clinic's region
+DEFAULT_REGION = "CH"
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:
