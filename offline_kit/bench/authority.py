@@ -32,6 +32,7 @@ from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
 from tool_runner.authority import Authority
 from tool_runner.backends import Outcome
+from tool_runner.bootstrap import wait_until_answering
 from tool_runner.call_state import CallStateStore, KvCallStateStore, StaleRevision
 from tool_runner.idempotency import KvResultStore
 from tool_runner.metrics import ToolRunnerMetrics
@@ -112,6 +113,7 @@ async def run(delay_s: float = 0.02, calls: int = 500, rounds: int = 3) -> dict[
             )
             broker, in_flight = build_broker(server.url, runner.handle)
             await broker.start()
+            await wait_until_answering(nc, timeout_s=10)
             subject = tool_subject(ToolName.CHECK_AVAILABILITY)
 
             async def send() -> None:
@@ -120,7 +122,7 @@ async def run(delay_s: float = 0.02, calls: int = 500, rounds: int = 3) -> dict[
                     raise RuntimeError("benchmark call failed")
 
             call: Callable[[], Awaitable[None]] = send
-            await timed(call, 10, 100)  # warm up (and wait for the subscription)
+            await timed(call, 10, 100)  # warm up
             stores: dict[str, CallStateStore] = {"jetstream": shared, "in_process": ProcessCallStateStore()}
             for _ in range(rounds):
                 for name, store in stores.items():

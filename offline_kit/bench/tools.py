@@ -27,6 +27,7 @@ from contracts.tools import ToolReply
 from offline_kit.stats import percentile
 from offline_kit.webhook import tool_request
 from runtime.bus import EmbeddedNats, connect, free_port
+from tool_runner.bootstrap import wait_until_answering
 from tool_runner.http import TRANSPORTS, Transport, http_poster
 from tool_runner.routing import Timeouts
 from tool_runner.settings import ToolRunnerSettings
@@ -158,16 +159,6 @@ async def until_listening(port: int) -> None:
     raise RuntimeError("the benchmark webhook did not start")
 
 
-async def until_answering(nc: NATS, subject: str) -> None:
-    for _ in range(500):
-        try:
-            await nc.request(subject, b"", timeout=1)
-            return
-        except (nats.errors.NoRespondersError, nats.errors.TimeoutError):
-            await asyncio.sleep(0.02)
-    raise RuntimeError("the tool runner did not start")
-
-
 def start_replica(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """A `camille tool-runner` process; returns once it logged that it is ready (it answers on every subject)."""
     code = "from camille.cli import main; import sys; sys.argv = ['camille', 'tool-runner']; main()"
@@ -207,7 +198,7 @@ async def through_tool_runner(
     try:
         nc = await connect(nats_url, name="bench")
         try:
-            await until_answering(nc, tool_subject("check_availability"))
+            await wait_until_answering(nc, timeout_s=10)
 
             subject = tool_subject("check_availability")
 
