@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 
 from contracts.base import Contract, Identifier
 from contracts.french import french_date, french_time
+from contracts.phi import DEFAULT_REGION
 from contracts.tools import BookingRules, SmsConfirmation
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
@@ -132,8 +133,8 @@ class ClinicProfile(Contract):
     name: Name
     assistant_name: Name = "Camille"
     practitioner_phrase: Name = Field(description="How the office is named aloud, e.g. 'cabinet du docteur Fillion'.")
-    timezone: Annotated[str, StringConstraints(max_length=64)] = "Europe/Zurich"
-    phone_region: Region = "CH"
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "Europe/Paris"
+    phone_region: Region = DEFAULT_REGION
     phone: Annotated[str, StringConstraints(max_length=32)]
     practitioners: list[Practitioner] = Field(min_length=1)
     locations: list[Location] = Field(default_factory=list)

@@ -75,7 +75,7 @@ _REJECTED_TYPES = {
     phonenumbers.PhoneNumberType.UAN,
     phonenumbers.PhoneNumberType.VOICEMAIL,
 }
-DEFAULT_REGION = "CH"
+DEFAULT_REGION = "FR"  # the shipped clinic's country; a clinic's own `phone_region` is passed where known
 
 
 def normalize_phone(raw: str, region: str = DEFAULT_REGION) -> str:

@@ -20,7 +20,7 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator, 
 from pydantic_core import PydanticCustomError
 
 from contracts.base import AwareDatetime, CallId, Contract, Identifier, MessageId, SafeText, new_message_id
-from contracts.phi import PatientName, PhoneNumber, Reason
+from contracts.phi import DEFAULT_REGION, PatientName, PhoneNumber, Reason
 
 
 class ToolName(StrEnum):
@@ -40,7 +40,7 @@ class BookingRules:
     timezone: ZoneInfo
     now: dt.datetime
     opening_hours: OpeningHours = field(default_factory=dict)
-    phone_region: str = "CH"
+    phone_region: str = DEFAULT_REGION
     horizon_days: int | None = None  # how many days ahead a slot may be; None: no limit
 
     def context(self) -> dict[str, Any]:

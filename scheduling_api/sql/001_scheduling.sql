@@ -19,7 +19,7 @@ revoke all on schema camille_private from public;
 
 create table if not exists camille_settings (
   id boolean primary key default true check (id),
-  timezone text not null default 'Europe/Zurich',
+  timezone text not null default 'Europe/Paris',
   slot_minutes integer not null default 20 check (slot_minutes between 5 and 240),
   horizon_days integer not null default 60 check (horizon_days between 1 and 366),
   practitioner text not null default 'Dr Fillion',

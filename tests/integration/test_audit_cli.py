@@ -85,7 +85,7 @@ def test_verify_passes_then_fails_on_a_tampered_row(data_dir: Path) -> None:
 
 def test_erase_by_phone_shreds_that_callers_calls_only(data_dir: Path) -> None:
     """`erase --by-phone` reads the number from stdin, shreds its calls, and the chain still verifies."""
-    code, output = run("erase", "--by-phone", "--reason", "patient request", stdin="079 555 12 34\n")
+    code, output = run("erase", "--by-phone", "--reason", "patient request", stdin="+41 79 555 12 34\n")
     assert code == 0 and "call-a" in output and "call-c" in output and "call-b" not in output
     code, output = run("show", "call-a", "--reason", "check")
     assert '"phi": "erased"' in output and PHONE not in output

@@ -102,7 +102,7 @@ def booking(timeout_s: float = 8.0, tool_call_id: str | None = None) -> ToolRequ
             "date": "2026-12-07",
             "time": "09:00",
             "patient_name": "Jeanne Martin",
-            "phone": "079 123 45 67",
+            "phone": "+41 79 123 45 67",
             "reason": "contrôle",
         },
         now=NOW,
