@@ -1,4 +1,5 @@
-// Builds the call page into token_service/static/, where the token service serves it.
+// Builds the call page's script into token_service/static/, where the token service serves it beside the page's
+// index.html and camille.css, which are written there directly (they need no build).
 //
 //   npm ci --ignore-scripts && npm run build    regenerates the committed files byte for byte
 //   npm run check                               exits 1 when the committed files differ from a fresh build
@@ -13,7 +14,6 @@ import * as esbuild from 'esbuild';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, '..', 'token_service', 'static');
-const COPIED = ['index.html', 'camille.css'];
 
 function inputs() {
   const src = readdirSync(join(here, 'src')).map((name) => `src/${name}`);
@@ -49,7 +49,6 @@ async function build() {
     logLevel: 'warning',
   });
   const files = new Map(result.outputFiles.map((file) => [file.path, Buffer.from(file.contents)]));
-  for (const name of COPIED) files.set(join(out, name), readFileSync(join(here, 'src', name)));
   files.set(join(out, 'THIRD-PARTY-NOTICES.txt'), notices());
   return files;
 }

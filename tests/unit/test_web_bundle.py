@@ -56,12 +56,6 @@ def test_bundle_was_built_from_the_current_sources() -> None:
     assert banner()[2] == inputs_digest(), "web/ changed since the bundle was built: cd web && npm run build"
 
 
-def test_served_html_and_css_are_the_sources() -> None:
-    """index.html and camille.css are served exactly as written in web/src."""
-    for name in ("index.html", "camille.css"):
-        assert (STATIC / name).read_bytes() == (WEB / "src" / name).read_bytes(), name
-
-
 def test_third_party_notices_name_every_bundled_package() -> None:
     """Every runtime npm package (not the build tools) has its licence in THIRD-PARTY-NOTICES.txt."""
     notices = (STATIC / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8")
