@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
-from collections.abc import AsyncIterator, Callable, Iterator
-
-import uvicorn
+from collections.abc import AsyncIterator, Callable
 
 from runtime.clinic import load_clinic
+from runtime.serve import asgi_served
 from runtime.settings import REFERENCE_URL_FILE, CommonSettings, Environment
 from runtime.webhook_secret import webhook_secret
 from scheduling_api.app import create_app
@@ -18,12 +16,6 @@ from scheduling_api.settings import ReferenceSettings
 from scheduling_api.store import SchedulingStore
 
 DB_FILE = "scheduling.sqlite3"
-
-
-class _Server(uvicorn.Server):
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield  # the process that embeds the server owns the signals
 
 
 def reference_settings(settings: CommonSettings) -> ReferenceSettings:
@@ -70,23 +62,14 @@ async def reference_backend_running(
     db = open_database(db_url or database_url(settings))
     store = SchedulingStore(db, load_clinic(settings.clinic_file), clock)
     app = create_app(store, webhook_secret(settings.webhook_secret, settings.data_dir), admin=settings.admin_enabled)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="off", access_log=False)
-    server = _Server(config)
-    task = asyncio.create_task(server.serve())
     url = ""
     try:
-        while not server.started:
-            if task.done():
-                task.result()  # raises why it could not start
-                raise RuntimeError("the reference API stopped while starting")
-            await asyncio.sleep(0.01)
-        bound = server.servers[0].sockets[0].getsockname()
-        url = f"http://{host}:{bound[1]}"
-        announce(settings, url)
-        yield url
+        async with asgi_served(app, host=host, port=port) as bound:
+            url = f"http://{host}:{bound}"
+            announce(settings, url)
+            try:
+                yield url
+            finally:
+                withdraw(settings, url)
     finally:
-        withdraw(settings, url)
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 10)
         db.close()
