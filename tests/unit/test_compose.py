@@ -121,6 +121,7 @@ def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_
         "tool-runner",
         "audit-keys",
         "audit-sink",
+        "audit-replay",
         "voice-worker",
         "phrases",
         "token-service",
@@ -167,10 +168,10 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
                 holders.setdefault(secret, set()).add(name)
     assert holders == {
         "webhook": {"tool-runner", "scheduling-api"},
-        "audit-db": {"audit-sink", "audit-keys"},
+        "audit-db": {"audit-sink", "audit-keys", "audit-replay"},
         "scheduling-db": {"scheduling-api"},
         "superuser": {"postgres"},
-        "audit-keys": {"audit-sink", "audit-keys"},
+        "audit-keys": {"audit-sink", "audit-keys", "audit-replay"},
         "openai": {"voice-worker", "phrases"},
         "livekit": {"voice-worker", "phrases", "token-service"},
         "identity-hash": {"voice-worker", "phrases"},
@@ -192,9 +193,10 @@ def test_the_audit_sink_waits_for_its_key_file(repo_root: Path) -> None:
 
 
 def test_nats_reads_its_jetstream_key_from_its_own_environment(repo_root: Path, own_clinic: Path) -> None:
-    """After Compose's substitution the NATS config still says `key: $JS_KEY`, which nats-server resolves itself."""
+    """The NATS config is a file Compose does not substitute: it says `key: $JS_KEY`, which nats-server resolves
+    from the environment Compose gives it."""
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
-    assert "key: $JS_KEY\n" in compose["configs"]["nats_conf"]["content"]
+    assert "key: $JS_KEY\n" in (repo_root / compose["configs"]["nats_conf"]["file"]).read_text()
     assert compose["services"]["nats"]["environment"]["JS_KEY"] == "J" * 64
 
 
@@ -202,3 +204,82 @@ def test_settings_cover_every_camille_verb_compose_runs(repo_root: Path) -> None
     """Each Camille container's verb is one whose settings these tests know how to check."""
     for service in camille_services(raw_compose(repo_root)).values():
         assert service["command"][0] in SETTINGS_OF
+
+
+# The NATS identity each Compose service connects as (its seed under `secrets:`); one-shot jobs take their service's.
+NATS_IDENTITY_OF = {
+    "voice-worker": "voice-worker",
+    "phrases": "voice-worker",
+    "tool-runner": "tool-runner",
+    "audit-sink": "audit-sink",
+    "audit-keys": "audit-sink",
+    "audit-replay": "audit-replay",
+}
+
+
+def mounted_secrets(service: dict[str, Any]) -> dict[str, str]:
+    """/run/secrets/<target> -> the top-level secret mounted there."""
+    found = {}
+    for entry in service.get("secrets", []):
+        source, target = (entry, entry) if isinstance(entry, str) else (entry["source"], entry.get("target"))
+        found[f"/run/secrets/{target or source}"] = source
+    return found
+
+
+def test_each_nats_client_mounts_the_ca_and_its_own_seed_only(repo_root: Path) -> None:
+    """CAMILLE_NATS_CREDS_FILE and CAMILLE_NATS_CA_FILE point at files mounted from ./secrets: the service's own
+    seed and the CA; no other Camille service gets a seed, and the server alone gets its key."""
+    from camille.secrets import CA_CERT, seed_file
+
+    compose = raw_compose(repo_root)
+    files = {name: secret["file"] for name, secret in compose["secrets"].items()}
+    for name, service in compose["services"].items():
+        mounted = mounted_secrets(service)
+        if name not in NATS_IDENTITY_OF:
+            assert "CAMILLE_NATS_CREDS_FILE" not in (service.get("environment") or {}), name
+            assert name == "nats" or not mounted, name
+            continue
+        environment = service["environment"]
+        assert set(mounted) == {environment["CAMILLE_NATS_CREDS_FILE"], environment["CAMILLE_NATS_CA_FILE"]}, name
+        assert (
+            files[mounted[environment["CAMILLE_NATS_CREDS_FILE"]]] == f"./secrets/{seed_file(NATS_IDENTITY_OF[name])}"
+        )
+        assert files[mounted[environment["CAMILLE_NATS_CA_FILE"]]] == f"./secrets/{CA_CERT}"
+        assert environment["NATS_URL"].startswith("tls://")
+
+
+def test_the_nats_server_runs_tls_with_the_files_camille_secrets_makes(repo_root: Path) -> None:
+    """nats.conf reads its certificate and key where Compose mounts them, includes the public keys `camille secrets`
+    writes, and lists one NKEY user per identity; every secret Compose reads is a file that command makes."""
+    from camille.secrets import (
+        CA_CERT,
+        NATS_IDENTITIES,
+        SERVER_CERT,
+        SERVER_KEY,
+        USERS_CONF,
+        nkey_variable,
+        seed_file,
+    )
+
+    compose = raw_compose(repo_root)
+    nats = compose["services"]["nats"]
+    config = (repo_root / compose["configs"]["nats_conf"]["file"]).read_text()
+    mounted = mounted_secrets(nats)
+    files = {name: secret["file"] for name, secret in compose["secrets"].items()}
+    cert = re.search(r'cert_file: "([^"]+)"', config)
+    key = re.search(r'key_file: "([^"]+)"', config)
+    assert cert and key
+    assert files[mounted[cert.group(1)]] == f"./secrets/{SERVER_CERT}"
+    assert files[mounted[key.group(1)]] == f"./secrets/{SERVER_KEY}"
+    [users] = [c for c in nats["configs"] if c["source"] == "nats_users"]
+    assert compose["configs"]["nats_users"]["file"] == f"./secrets/{USERS_CONF}"
+    assert f'include "{Path(users["target"]).name}"' in config
+    assert (
+        Path(users["target"]).parent
+        == Path(next(c for c in nats["configs"] if c["source"] == "nats_conf")["target"]).parent
+    )
+    for identity in NATS_IDENTITIES:
+        assert f"nkey: ${nkey_variable(identity)}\n" in config, identity
+    made = {CA_CERT, SERVER_CERT, SERVER_KEY} | {seed_file(identity) for identity in NATS_IDENTITIES}
+    assert {Path(path).name for path in files.values()} == made
+    assert "CAMILLE_NATS_CREDS_FILE" not in (nats.get("environment") or {})
