@@ -15,6 +15,7 @@ from tests.service_env import SETTINGS_OF, settings_in
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}, $NAME, and $$ for a literal dollar.
 _VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)")
 CLINIC_IN_CONTAINER = "/etc/camille/clinic.yaml"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Unset(Exception):
@@ -78,14 +79,30 @@ def camille_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: s for name, s in compose["services"].items() if s.get("image") == "camille:local"}
 
 
-def container_environment(service: dict[str, Any]) -> dict[str, str]:
-    """The service's environment, with the clinic path replaced by the host file mounted there."""
+def container_environment(service: dict[str, Any], secret_files: Path | None = None) -> dict[str, str]:
+    """The service's environment, with the clinic path replaced by the host file mounted there, and each path under
+    /run/secrets by the file `camille secrets` made in `secret_files` (the files Compose mounts there)."""
     environment = {key: str(value) for key, value in service["environment"].items()}
     for mount in service["volumes"]:
         source, _, target = mount.partition(":")
         if target.removesuffix(":ro") == environment.get("CAMILLE_CLINIC_FILE"):
             environment["CAMILLE_CLINIC_FILE"] = source
+    if secret_files is not None:
+        files = {name: Path(secret["file"]).name for name, secret in raw_compose(REPO_ROOT)["secrets"].items()}
+        for variable, value in environment.items():
+            if (source := mounted_secrets(service).get(value)) is not None:
+                environment[variable] = str(secret_files / files[source])
     return environment
+
+
+@pytest.fixture(scope="module")
+def secret_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `camille secrets secrets` makes beside compose.yaml."""
+    from camille.secrets import write_local_secrets
+
+    directory = tmp_path_factory.mktemp("secrets")
+    write_local_secrets(directory)
+    return directory
 
 
 @pytest.fixture
@@ -111,7 +128,7 @@ def test_compose_stops_without_the_required_secrets(repo_root: Path) -> None:
 
 
 def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_env(
-    repo_root: Path, own_clinic: Path, monkeypatch: pytest.MonkeyPatch
+    repo_root: Path, own_clinic: Path, secret_files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CAMILLE_ENV defaults to production, and with .env filled in each service's settings are accepted."""
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
@@ -127,7 +144,10 @@ def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_
         "token-service",
     }
     for name, service in services.items():
-        settings = settings_in(service["command"][0], container_environment(service), monkeypatch)
+        environment = container_environment(service, secret_files)
+        if name in NATS_IDENTITY_OF:
+            assert Path(environment["CAMILLE_NATS_CREDS_FILE"]).read_bytes().startswith(b"SU"), name
+        settings = settings_in(service["command"][0], environment, monkeypatch)
         assert settings.env == "production", name
     unset = {k: v for k, v in filled(repo_root, own_clinic).items() if k != "CAMILLE_ENV"}
     assert interpolate(raw_compose(repo_root), unset)["services"]["tool-runner"]["environment"]["CAMILLE_ENV"] == (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -252,11 +253,80 @@ def secret_names(deployment: Document) -> set[str]:
     return names
 
 
-def test_each_deployment_reads_only_its_own_secret(rendered: list[Document], secrets: dict[str, Document]) -> None:
-    """The audit sink, voice worker, tool runner and scheduling API each read one Secret: their own, which exists."""
+def test_each_deployment_reads_only_its_own_secrets(rendered: list[Document], secrets: dict[str, Document]) -> None:
+    """Each service reads its own Secret, and a NATS client its own NATS identity too; every one of them exists."""
     read = {name: secret_names(deployment) for name, deployment in of_kind(rendered, "Deployment").items()}
-    assert read == {service: {service} for service in SERVICES}
-    assert set(SERVICES) <= set(secrets)
+    assert read == {
+        service: {service} | ({f"{service}-nats"} if service in NATS_CLIENTS else set()) for service in SERVICES
+    }
+    assert set().union(*read.values()) <= set(secrets)
+
+
+def test_each_nats_client_reads_its_seed_and_the_ca_from_files_it_alone_mounts(rendered: list[Document]) -> None:
+    """CAMILLE_NATS_CREDS_FILE and CAMILLE_NATS_CA_FILE name the two files of the service's own NATS Secret, mounted
+    read-only, readable by the pod's group only; NATS_URL asks for TLS."""
+    config = of_kind(rendered, "ConfigMap")["camille-env"]["data"]
+    assert config["NATS_URL"].startswith("tls://")
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        spec = deployment["spec"]["template"]["spec"]
+        [container] = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        if name not in NATS_CLIENTS:
+            assert "CAMILLE_NATS_CREDS_FILE" not in env, name
+            continue
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        for variable, key in (("CAMILLE_NATS_CREDS_FILE", "nats.nk"), ("CAMILLE_NATS_CA_FILE", "ca.crt")):
+            directory, file = env[variable].rsplit("/", 1)
+            mount = mounts[directory]
+            assert file == key and mount["readOnly"] is True, name
+            secret = volumes[mount["name"]]["secret"]
+            assert secret["secretName"] == f"{name}-nats"
+            assert secret["defaultMode"] == 0o440 and spec["securityContext"]["fsGroup"] == 10001
+
+
+def nats_conf_permissions(text: str) -> dict[str, dict[str, Any]]:
+    """The users of nats/nats.conf: public-key variable -> publish, subscribe and allow_responses."""
+    users = {}
+    for block in re.split(r"\n\s*nkey: \$", text)[1:]:
+        variable = block.split("\n", 1)[0].strip()
+        publish = re.search(r"publish: \{\s*allow: \[(.*?)\]", block, re.S)
+        subscribe = re.search(r"subscribe: \{\s*allow: \[(.*?)\]", block, re.S)
+        assert publish and subscribe, variable
+        users[variable] = {
+            "publish": re.findall(r'"([^"]+)"', publish.group(1)),
+            "subscribe": re.findall(r'"([^"]+)"', subscribe.group(1)),
+            "allow_responses": "allow_responses: true" in block,
+        }
+    return users
+
+
+def test_kubernetes_nats_grants_each_identity_what_compose_does(k8s: Path, secrets: dict[str, Document]) -> None:
+    """The Helm values list the four NKEY users with exactly the permissions of nats/nats.conf (which the
+    integration tests run on a real server), take the public keys from nats-identities, and require TLS."""
+    from camille.secrets import NATS_IDENTITIES, nkey_variable
+
+    [values] = documents(k8s / "nats-values.yaml")
+    compose = nats_conf_permissions((k8s.parent / "nats" / "nats.conf").read_text())
+    helm = {}
+    for user in values["config"]["merge"]["authorization"]["users"]:
+        variable = re.fullmatch(r"<< \$(\w+) >>", user["nkey"])
+        assert variable, user["nkey"]
+        permissions = user["permissions"]
+        helm[variable.group(1)] = {
+            "publish": permissions["publish"]["allow"],
+            "subscribe": permissions["subscribe"]["allow"],
+            "allow_responses": permissions.get("allow_responses", False),
+        }
+    assert helm == compose
+    assert set(helm) == {nkey_variable(identity) for identity in NATS_IDENTITIES}
+    env = values["container"]["env"]
+    for identity in NATS_IDENTITIES:
+        assert env[nkey_variable(identity)]["valueFrom"]["secretKeyRef"] == {"name": "nats-identities", "key": identity}
+        assert identity in secrets["nats-identities"]["stringData"]
+        assert f"{identity}-nats" in secrets
+    assert values["config"]["nats"]["tls"] == {"enabled": True, "secretName": "nats-server-tls"}
+    assert values["config"]["cluster"]["tls"]["enabled"] is True
 
 
 # Which Secrets may hold each key: the audit keys and database only the audit sink's, LiveKit and OpenAI only the
@@ -274,6 +344,13 @@ KEY_HOLDERS = {
     "CAMILLE_WEBHOOK_SECRET": {"tool-runner", "scheduling-api"},
     "CAMILLE_REFERENCE_DB_URL": {"scheduling-api"},
     "key": {"camille-jetstream"},
+    # NATS identities: each client's seed in its own Secret, mounted as a file; the public keys for the servers.
+    "nats.nk": {f"{service}-nats" for service in (*NATS_CLIENTS, "audit-replay")},
+    "ca.crt": {f"{service}-nats" for service in (*NATS_CLIENTS, "audit-replay")},
+    "voice-worker": {"nats-identities"},
+    "tool-runner": {"nats-identities"},
+    "audit-sink": {"nats-identities"},
+    "audit-replay": {"nats-identities"},
 }
 
 
@@ -339,6 +416,12 @@ def test_each_deployment_has_what_its_production_checks_need(
     deployment = of_kind(rendered, "Deployment")[service]
     env = container_env(deployment, rendered, secrets)
     assert env["CAMILLE_ENV"] == "production"
+    if service in NATS_CLIENTS:  # the files of its NATS Secret, as `camille secrets` makes them
+        from camille.secrets import CA_CERT, seed_file, write_local_secrets
+
+        write_local_secrets(tmp_path / "nats")
+        env["CAMILLE_NATS_CREDS_FILE"] = str(tmp_path / "nats" / seed_file(service))
+        env["CAMILLE_NATS_CA_FILE"] = str(tmp_path / "nats" / CA_CERT)
     verb = deployment["spec"]["template"]["spec"]["containers"][0]["args"][0]
     if service == "token-service":  # it reads no clinic file: it only signs LiveKit tokens
         assert settings_in(verb, env, monkeypatch).env == "production"
