@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Every identity that connects to NATS; each gets its own seed and its own permissions (docs/deployment.md).
-NATS_IDENTITIES = ("voice-worker", "tool-runner", "audit-sink", "audit-replay")
+NATS_IDENTITIES = ("voice-worker", "tool-runner", "audit-sink", "audit-replay", "alert-reader")
 DEFAULT_NATS_HOSTS = ("nats", "localhost", "127.0.0.1")
 CA_CERT, CA_KEY = "nats-ca.pem", "nats-ca-key.pem"
 SERVER_CERT, SERVER_KEY = "nats-server.pem", "nats-server-key.pem"

@@ -23,7 +23,7 @@ from audit_sink.bootstrap import build_store
 from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
-from camille.secrets import CA_CERT, new_user_seed, seed_file, write_local_secrets
+from camille.secrets import CA_CERT, NATS_IDENTITIES, new_user_seed, seed_file, write_local_secrets
 from contracts.subjects import HEADER_MSG_ID, TOOLS_QUEUE_GROUP, audit_subject, tool_subject
 from offline_kit.bench.audit_samples import call_events
 from runtime.bus import nats_server_binary
@@ -34,12 +34,7 @@ from voice_worker.audit import NatsAuditTransport
 
 REPO = Path(__file__).resolve().parents[2]
 # The inbox prefix of each identity: its replies arrive there, and nobody else may subscribe to it.
-INBOXES = {
-    "voice-worker": "_INBOX_voice",
-    "tool-runner": "_INBOX_tools",
-    "audit-sink": "_INBOX_audit",
-    "audit-replay": "_INBOX_replay",
-}
+INBOXES = {identity: f"_INBOX.{identity}" for identity in NATS_IDENTITIES}
 
 
 def free_port() -> int:
@@ -198,8 +193,8 @@ async def test_the_voice_worker_cannot_read_tool_requests_or_touch_the_buckets(s
     async with connected_as(server, secrets_dir, "voice-worker") as voice:
         await voice.nc.subscribe("camille.v1.tools.>", queue=TOOLS_QUEUE_GROUP)
         assert await voice.refused("camille.v1.tools.>")
-        await voice.nc.subscribe("_INBOX_tools.>")
-        assert await voice.refused("_INBOX_tools.>")
+        await voice.nc.subscribe("_INBOX.tool-runner.>")
+        assert await voice.refused("_INBOX.tool-runner.>")
         await voice.nc.publish("$KV.camille_call_state.call-1", b"forged")
         assert await voice.refused("$KV.camille_call_state.call-1")
         await voice.nc.publish("$JS.API.STREAM.DELETE.CAMILLE_AUDIT", b"")
@@ -228,3 +223,19 @@ async def test_the_audit_identities_cannot_ask_for_tools(server: str, secrets_di
     async with connected_as(server, secrets_dir, "audit-replay") as replay:
         await replay.nc.publish("$JS.API.CONSUMER.MSG.NEXT.CAMILLE_AUDIT.audit-sink", b"")
         assert await replay.refused("$JS.API.CONSUMER.MSG.NEXT.CAMILLE_AUDIT.audit-sink")
+
+
+async def test_the_alert_reader_reads_alerts_and_publishes_nothing(server: str, secrets_dir: Path) -> None:
+    """The alert reader receives the voice worker's alerts and can publish nowhere, not even an alert."""
+    async with (
+        connected_as(server, secrets_dir, "alert-reader") as reader,
+        connected_as(server, secrets_dir, "voice-worker") as voice,
+    ):
+        alerts = await reader.nc.subscribe("camille.v1.alerts.>")
+        await reader.nc.flush()
+        await voice.nc.publish("camille.v1.alerts.emergency", b"{}")
+        assert (await alerts.next_msg(timeout=5)).data == b"{}"
+        await reader.nc.publish("camille.v1.alerts.emergency", b"forged")
+        assert await reader.refused("camille.v1.alerts.emergency")
+        await reader.nc.subscribe("camille.v1.audit.>")
+        assert await reader.refused("camille.v1.audit.>")

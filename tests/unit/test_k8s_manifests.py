@@ -290,14 +290,14 @@ def nats_conf_permissions(text: str) -> dict[str, dict[str, Any]]:
     users = {}
     for block in re.split(r"\n\s*nkey: \$", text)[1:]:
         variable = block.split("\n", 1)[0].strip()
-        publish = re.search(r"publish: \{\s*allow: \[(.*?)\]", block, re.S)
-        subscribe = re.search(r"subscribe: \{\s*allow: \[(.*?)\]", block, re.S)
-        assert publish and subscribe, variable
-        users[variable] = {
-            "publish": re.findall(r'"([^"]+)"', publish.group(1)),
-            "subscribe": re.findall(r'"([^"]+)"', subscribe.group(1)),
-            "allow_responses": "allow_responses: true" in block,
-        }
+        rules: dict[str, Any] = {}
+        for direction in ("publish", "subscribe"):
+            found = re.search(direction + r": \{\s*(allow|deny): \[(.*?)\]", block, re.S)
+            assert found, (variable, direction)
+            rules[direction] = {found.group(1): re.findall(r'"([^"]+)"', found.group(2))}
+        responses = re.search(r"allow_responses: \{ max: (\d+) \}", block)
+        rules["allow_responses"] = {"max": int(responses.group(1))} if responses else None
+        users[variable] = rules
     return users
 
 
@@ -314,9 +314,9 @@ def test_kubernetes_nats_grants_each_identity_what_compose_does(k8s: Path, secre
         assert variable, user["nkey"]
         permissions = user["permissions"]
         helm[variable.group(1)] = {
-            "publish": permissions["publish"]["allow"],
-            "subscribe": permissions["subscribe"]["allow"],
-            "allow_responses": permissions.get("allow_responses", False),
+            "publish": permissions["publish"],
+            "subscribe": permissions["subscribe"],
+            "allow_responses": permissions.get("allow_responses"),
         }
     assert helm == compose
     assert set(helm) == {nkey_variable(identity) for identity in NATS_IDENTITIES}
@@ -324,7 +324,6 @@ def test_kubernetes_nats_grants_each_identity_what_compose_does(k8s: Path, secre
     for identity in NATS_IDENTITIES:
         assert env[nkey_variable(identity)]["valueFrom"]["secretKeyRef"] == {"name": "nats-identities", "key": identity}
         assert identity in secrets["nats-identities"]["stringData"]
-        assert f"{identity}-nats" in secrets
     assert values["config"]["nats"]["tls"] == {"enabled": True, "secretName": "nats-server-tls"}
     assert values["config"]["cluster"]["tls"]["enabled"] is True
 
@@ -345,12 +344,13 @@ KEY_HOLDERS = {
     "CAMILLE_REFERENCE_DB_URL": {"scheduling-api"},
     "key": {"camille-jetstream"},
     # NATS identities: each client's seed in its own Secret, mounted as a file; the public keys for the servers.
-    "nats.nk": {f"{service}-nats" for service in (*NATS_CLIENTS, "audit-replay")},
-    "ca.crt": {f"{service}-nats" for service in (*NATS_CLIENTS, "audit-replay")},
+    "nats.nk": {f"{identity}-nats" for identity in (*NATS_CLIENTS, "audit-replay", "alert-reader")},
+    "ca.crt": {f"{identity}-nats" for identity in (*NATS_CLIENTS, "audit-replay", "alert-reader")},
     "voice-worker": {"nats-identities"},
     "tool-runner": {"nats-identities"},
     "audit-sink": {"nats-identities"},
     "audit-replay": {"nats-identities"},
+    "alert-reader": {"nats-identities"},
 }
 
 
@@ -447,3 +447,19 @@ def test_keda_scales_the_audit_sink_on_its_own_consumer(addons: list[Document], 
     assert (trigger["metadata"]["stream"], trigger["metadata"]["consumer"]) == (AUDIT_STREAM, AUDIT_CONSUMER)
     assert trigger["metadata"]["natsServerMonitoringEndpoint"].endswith(":8222")
     assert scaled["metadata"]["namespace"] == "camille"
+
+
+def test_the_deployment_permissions_are_the_services_own_table(k8s: Path) -> None:
+    """nats/nats.conf (and so the Helm values) grant each identity what the services' own table of identities says,
+    where the code has one (runtime.identities, which configures the embedded server of the tests and demo)."""
+    identities = pytest.importorskip("runtime.identities")
+    from camille.secrets import NATS_IDENTITIES, nkey_variable
+
+    deployed = nats_conf_permissions((k8s.parent / "nats" / "nats.conf").read_text())
+    assert {identity.value for identity in identities.Identity} == set(NATS_IDENTITIES)
+    for identity in identities.Identity:
+        block = identities.permissions(identity).server_block()
+        if block["publish"] == {"allow": []}:  # an empty allow list denies nothing in nats-server
+            block["publish"] = {"deny": [">"]}
+        expected = {**block, "allow_responses": block.get("allow_responses")}
+        assert deployed[nkey_variable(identity.value)] == expected, identity
