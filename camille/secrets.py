@@ -1,18 +1,21 @@
 """`camille secrets DIR`: the NATS secrets of a Compose deployment, made on this host in one command.
 
-A local certificate authority, the NATS server's certificate signed by it, an NKEY seed per NATS identity, and
-`nats-users.conf`, which hands the identities' public keys to the server configuration (compose.yaml includes it).
+A local certificate authority, the NATS server's certificate signed by it, an NKEY seed per NATS identity,
+`nats-users.conf`, which hands the identities' public keys to the server configuration (compose.yaml includes it),
+and the voice worker's audit signing key with its public half for the audit sink, as the two env files Compose
+gives those services alone (`audit-signing.env`, `audit-verify.env`).
 Running it again keeps every file that exists and makes only what is missing, so identities and certificates are
 not replaced by accident; delete a file to make it anew. On Kubernetes the certificates come from the cluster's own
 issuer instead (docs/deployment.md); the seeds can be made here and loaded into each service's Secret.
 
 The directory is readable by its owner only. The seeds and the CA certificate inside are readable by all (0644) so
 that a container running under another uid can read the one file Compose bind-mounts into it; the two private keys
-of the PKI stay 0600 (the CA key is never mounted anywhere).
+of the PKI and the env files (read by Compose itself, on the host) stay 0600; the CA key is never mounted anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime
 import ipaddress
 import os
@@ -24,7 +27,7 @@ import nkeys
 import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 # Every identity that connects to NATS; each gets its own seed and its own permissions (docs/deployment.md).
@@ -33,6 +36,7 @@ DEFAULT_NATS_HOSTS = ("nats", "localhost", "127.0.0.1")
 CA_CERT, CA_KEY = "nats-ca.pem", "nats-ca-key.pem"
 SERVER_CERT, SERVER_KEY = "nats-server.pem", "nats-server-key.pem"
 USERS_CONF = "nats-users.conf"
+SIGNING_ENV, VERIFY_ENV = "audit-signing.env", "audit-verify.env"
 CA_DAYS, SERVER_DAYS = 3650, 825
 
 
@@ -130,6 +134,15 @@ def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
+def new_audit_signing_pair() -> tuple[str, str]:
+    """(CAMILLE_AUDIT_SIGNING_KEY, CAMILLE_AUDIT_VERIFY_KEYS): an Ed25519 seed and its public key, base64."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw
+    seed = key.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    public = key.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(seed).decode(), base64.b64encode(public).decode()
+
+
 def _write(path: Path, data: bytes, mode: int) -> None:
     path.write_bytes(data)
     path.chmod(mode)
@@ -165,6 +178,11 @@ def write_local_secrets(directory: Path, hosts: Iterable[str] = DEFAULT_NATS_HOS
             written.append(seed_path)
         lines.append(f'{nkey_variable(identity)}: "{public_nkey(seed_path.read_bytes())}"')
     _write(directory / USERS_CONF, ("\n".join(lines) + "\n").encode(), 0o644)
+    if not (directory / SIGNING_ENV).exists():
+        signing, verify = new_audit_signing_pair()
+        _write(directory / SIGNING_ENV, f"CAMILLE_AUDIT_SIGNING_KEY={signing}\n".encode(), 0o600)
+        _write(directory / VERIFY_ENV, f"CAMILLE_AUDIT_VERIFY_KEYS={verify}\n".encode(), 0o600)
+        written += [directory / SIGNING_ENV, directory / VERIFY_ENV]
     return [*written, directory / USERS_CONF]
 
 

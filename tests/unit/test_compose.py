@@ -92,6 +92,9 @@ def container_environment(service: dict[str, Any], secret_files: Path | None = N
         for variable, value in environment.items():
             if (source := mounted_secrets(service).get(value)) is not None:
                 environment[variable] = str(secret_files / files[source])
+        if "env_file" in service:  # read by Compose from ./secrets: NAME=value lines
+            lines = (secret_files / Path(service["env_file"]).name).read_text().splitlines()
+            environment |= dict(line.split("=", 1) for line in lines if line.strip())
     return environment
 
 
@@ -172,7 +175,13 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
     holders: dict[str, set[str]] = {}
     for name, service in compose["services"].items():
-        text = yaml.safe_dump({"environment": service.get("environment"), "volumes": service.get("volumes")})
+        text = yaml.safe_dump(
+            {
+                "environment": service.get("environment"),
+                "volumes": service.get("volumes"),
+                "env": service.get("env_file"),
+            }
+        )
         for secret, marker in {
             "webhook": "whsec_",
             "audit-db": "1b" * 24,
@@ -183,6 +192,8 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
             "livekit": "APIkey",
             "identity-hash": "h" * 44,
             "jetstream": "J" * 64,
+            "audit-signing": "audit-signing.env",
+            "audit-verify": "audit-verify.env",
         }.items():
             if marker in text:
                 holders.setdefault(secret, set()).add(name)
@@ -196,6 +207,8 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
         "livekit": {"voice-worker", "phrases", "token-service"},
         "identity-hash": {"voice-worker", "phrases"},
         "jetstream": {"nats"},
+        "audit-signing": {"voice-worker", "phrases"},
+        "audit-verify": {"audit-sink", "audit-keys", "audit-replay"},
     }
 
 

@@ -335,6 +335,8 @@ KEY_HOLDERS = {
     "CAMILLE_AUDIT_MASTER_KEY": {"audit-sink"},
     "CAMILLE_AUDIT_DB_URL": {"audit-sink"},
     "CAMILLE_AUDIT_INDEX_KEY": {"audit-sink"},
+    "CAMILLE_AUDIT_VERIFY_KEYS": {"audit-sink"},
+    "CAMILLE_AUDIT_SIGNING_KEY": {"voice-worker"},
     "LIVEKIT_URL": {"voice-worker", "token-service"},
     "LIVEKIT_API_KEY": {"voice-worker", "token-service"},
     "LIVEKIT_API_SECRET": {"voice-worker", "token-service"},
@@ -374,6 +376,8 @@ FILLED = {  # the blanks of secret.example.yaml, filled as its comments say
     "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
     "CAMILLE_WEBHOOK_SECRET": "whsec_" + "A" * 43 + "=",
     "key": "J" * 64,
+    "CAMILLE_AUDIT_SIGNING_KEY": base64.b64encode(bytes(range(1, 33))).decode(),
+    "CAMILLE_AUDIT_VERIFY_KEYS": base64.b64encode(bytes(range(2, 34))).decode(),
 }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import re
 import stat
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from typer.testing import CliRunner
 
 from camille.cli import app
@@ -17,7 +19,9 @@ from camille.secrets import (
     NATS_IDENTITIES,
     SERVER_CERT,
     SERVER_KEY,
+    SIGNING_ENV,
     USERS_CONF,
+    VERIFY_ENV,
     nkey_variable,
     public_nkey,
     seed_file,
@@ -37,6 +41,7 @@ def test_one_command_makes_the_ca_the_server_certificate_and_a_seed_per_identity
     assert result.exit_code == 0, result.output
     assert mode(directory) == 0o700
     assert mode(directory / CA_KEY) == mode(directory / SERVER_KEY) == 0o600
+    assert mode(directory / SIGNING_ENV) == mode(directory / VERIFY_ENV) == 0o600
     ca = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())
     server = x509.load_pem_x509_certificate((directory / SERVER_CERT).read_bytes())
     server.verify_directly_issued_by(ca)
@@ -73,3 +78,14 @@ def test_extra_host_names_go_into_the_server_certificate(tmp_path: Path) -> None
     names = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert names.get_values_for_type(x509.DNSName) == ["nats.clinic.example"]
     assert names.get_values_for_type(x509.IPAddress) == [ipaddress.ip_address("10.0.0.5")]
+
+
+def test_the_audit_signing_key_and_its_public_half_go_to_two_env_files(tmp_path: Path) -> None:
+    """audit-signing.env holds an Ed25519 seed (the voice worker's) and audit-verify.env the matching public key."""
+    write_local_secrets(tmp_path)
+    [name, seed] = (tmp_path / SIGNING_ENV).read_text().strip().split("=", 1)
+    [verify_name, public] = (tmp_path / VERIFY_ENV).read_text().strip().split("=", 1)
+    assert (name, verify_name) == ("CAMILLE_AUDIT_SIGNING_KEY", "CAMILLE_AUDIT_VERIFY_KEYS")
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(base64.b64decode(seed))
+    signature = key.sign(b"event")
+    ed25519.Ed25519PublicKey.from_public_bytes(base64.b64decode(public)).verify(signature, b"event")
