@@ -94,7 +94,7 @@ def _usage(*, cert_sign: bool) -> x509.KeyUsage:
 def issue_server_cert(
     ca_cert: x509.Certificate, ca_key: ec.EllipticCurvePrivateKey, hosts: Iterable[str]
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    """A server certificate for `hosts` (names or IP addresses), signed by the CA."""
+    """A certificate for a NATS server at `hosts` (names, wildcards or IP addresses), signed by the CA."""
     hosts = list(hosts)
     if not hosts:
         raise ValueError("a server certificate needs at least one host name")
@@ -116,7 +116,10 @@ def issue_server_cert(
         .not_valid_after(now + datetime.timedelta(days=SERVER_DAYS))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_usage(cert_sign=False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        # clientAuth too: between clustered servers (Kubernetes) a route is mutual TLS with this same certificate.
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+        )
         .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())

@@ -13,12 +13,12 @@ import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import nats
 import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
 from prometheus_client import CollectorRegistry
 
-import nats
 from audit_sink.bootstrap import build_store
 from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
@@ -52,8 +52,8 @@ def secrets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(secrets_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """nats-server on nats/nats.conf as Compose runs it, with the container paths pointed at this test's files."""
-    config = (REPO / "nats" / "nats.conf").read_text()
+    """nats-server on nats-server/nats.conf as Compose runs it, the container paths pointed at this test's files."""
+    config = (REPO / "nats-server" / "nats.conf").read_text()
     store = tmp_path_factory.mktemp("jetstream")
     config = config.replace("/run/secrets/", f"{secrets_dir}/").replace("store_dir: /data", f"store_dir: {store}")
     # nats-users.conf is included relative to the configuration's own directory, as in the container.
@@ -105,11 +105,15 @@ class Client:
 @contextlib.asynccontextmanager
 async def connected_as(url: str, secrets_dir: Path, identity: str, seed: Path | None = None) -> AsyncIterator[Client]:
     client = Client()
-    await client.nc.connect(
-        url, tls=tls_context(secrets_dir), nkeys_seed=str(seed or secrets_dir / seed_file(identity)),
-        inbox_prefix=INBOXES[identity], error_cb=client.error, allow_reconnect=False, connect_timeout=5,
-        max_reconnect_attempts=0,
-    )  # fmt: skip
+    try:
+        await client.nc.connect(
+            url, tls=tls_context(secrets_dir), nkeys_seed=str(seed or secrets_dir / seed_file(identity)),
+            inbox_prefix=INBOXES[identity], error_cb=client.error, allow_reconnect=False, connect_timeout=5,
+            max_reconnect_attempts=0,
+        )  # fmt: skip
+    except BaseException:
+        await client.nc.close()  # a refused connection leaves no reader task behind
+        raise
     try:
         yield client
     finally:

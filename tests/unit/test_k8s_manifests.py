@@ -286,7 +286,7 @@ def test_each_nats_client_reads_its_seed_and_the_ca_from_files_it_alone_mounts(r
 
 
 def nats_conf_permissions(text: str) -> dict[str, dict[str, Any]]:
-    """The users of nats/nats.conf: public-key variable -> publish, subscribe and allow_responses."""
+    """The users of nats-server/nats.conf: public-key variable -> publish, subscribe and allow_responses."""
     users = {}
     for block in re.split(r"\n\s*nkey: \$", text)[1:]:
         variable = block.split("\n", 1)[0].strip()
@@ -302,12 +302,12 @@ def nats_conf_permissions(text: str) -> dict[str, dict[str, Any]]:
 
 
 def test_kubernetes_nats_grants_each_identity_what_compose_does(k8s: Path, secrets: dict[str, Document]) -> None:
-    """The Helm values list the four NKEY users with exactly the permissions of nats/nats.conf (which the
+    """The Helm values list the four NKEY users with exactly the permissions of nats-server/nats.conf (which the
     integration tests run on a real server), take the public keys from nats-identities, and require TLS."""
     from camille.secrets import NATS_IDENTITIES, nkey_variable
 
     [values] = documents(k8s / "nats-values.yaml")
-    compose = nats_conf_permissions((k8s.parent / "nats" / "nats.conf").read_text())
+    compose = nats_conf_permissions((k8s.parent / "nats-server" / "nats.conf").read_text())
     helm = {}
     for user in values["config"]["merge"]["authorization"]["users"]:
         variable = re.fullmatch(r"<< \$(\w+) >>", user["nkey"])
@@ -454,12 +454,12 @@ def test_keda_scales_the_audit_sink_on_its_own_consumer(addons: list[Document], 
 
 
 def test_the_deployment_permissions_are_the_services_own_table(k8s: Path) -> None:
-    """nats/nats.conf (and so the Helm values) grant each identity what the services' own table of identities says,
-    where the code has one (runtime.identities, which configures the embedded server of the tests and demo)."""
+    """nats-server/nats.conf (and so the Helm values) grant each identity what the services' own table says, where
+    the code has one (runtime.identities, which configures the embedded server of the tests and demo)."""
     identities = pytest.importorskip("runtime.identities")
     from camille.secrets import NATS_IDENTITIES, nkey_variable
 
-    deployed = nats_conf_permissions((k8s.parent / "nats" / "nats.conf").read_text())
+    deployed = nats_conf_permissions((k8s.parent / "nats-server" / "nats.conf").read_text())
     assert {identity.value for identity in identities.Identity} == set(NATS_IDENTITIES)
     for identity in identities.Identity:
         block = identities.permissions(identity).server_block()
