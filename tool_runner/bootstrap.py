@@ -64,7 +64,7 @@ def build_backends(
 ) -> dict[str, WebhookBackend]:
     backends = {}
     for name, config in routing.backends.items():
-        clients[name] = http_poster(settings.http_transport)
+        clients[name] = http_poster(settings.http_transport, ca_file=settings.webhook_ca_file)
         backends[name] = KINDS[config.kind](
             name, config, routing.tools, secrets, clients[name], max_response_bytes=settings.webhook_max_response_bytes
         )

@@ -7,13 +7,18 @@ comparison in `camille bench tools`. The total per-attempt timeout is the caller
 Both read the body as it came over the wire and decode it here (`BoundedBody`): the size limit counts decoded
 bytes, and decompression stops one byte past it, so a small gzip answer that inflates to gigabytes is refused
 after at most the limit in memory instead of being inflated first and measured after.
+
+An https webhook is verified against the system's trust store, or against `CAMILLE_WEBHOOK_CA_FILE` alone when the
+clinic's webhooks carry certificates from its own CA (`webhook_tls`).
 """
 
 from __future__ import annotations
 
+import ssl
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal, Protocol
 
 import aiohttp
@@ -44,6 +49,13 @@ class AnswerTooLarge(Exception):
 
 class UndecodableAnswer(Exception):
     """The answer's body uses a content coding we did not ask for, or its compressed data is corrupt or cut."""
+
+
+def webhook_tls(ca_file: Path | None) -> ssl.SSLContext:
+    """Certificate and host name checked, TLS 1.2 at least; trusting only `ca_file` when it is given."""
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file is not None else None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
 class BoundedBody:
@@ -129,14 +141,15 @@ class HttpPoster(Protocol):
 
 
 class AiohttpPoster:
-    def __init__(self, max_connections: int = 100) -> None:
+    def __init__(self, max_connections: int = 100, tls: ssl.SSLContext | None = None) -> None:
         self._max_connections = max_connections
+        self._tls = tls or webhook_tls(None)
         self._session: aiohttp.ClientSession | None = None
         self._timeouts: dict[Timeouts, aiohttp.ClientTimeout] = {}  # one per backend: built once, not per call
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:  # created in the running loop, on first use
-            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30)
+            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30, ssl=self._tls)
             # Raw bodies: BoundedBody decodes them under the size limit.
             self._session = aiohttp.ClientSession(connector=connector, auto_decompress=False)
         return self._session
@@ -180,13 +193,14 @@ class HttpxPoster:
         self._client = client
 
     @classmethod
-    def create(cls, transport: Transport, max_connections: int = 100) -> HttpxPoster:
+    def create(cls, transport: Transport, max_connections: int = 100, tls: ssl.SSLContext | None = None) -> HttpxPoster:
         limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        verify = tls or webhook_tls(None)
         if transport == "httpx-aiohttp":
             from httpx_aiohttp import AiohttpTransport
 
-            return cls(httpx.AsyncClient(transport=AiohttpTransport(limits=limits), trust_env=False))
-        return cls(httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(limits=limits), trust_env=False))
+            return cls(httpx.AsyncClient(transport=AiohttpTransport(limits=limits, verify=verify), trust_env=False))
+        return cls(httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(limits=limits, verify=verify), trust_env=False))
 
     async def post(
         self, url: str, body: bytes, headers: Mapping[str, str], timeouts: Timeouts, max_bytes: int
@@ -213,8 +227,9 @@ class HttpxPoster:
         await self._client.aclose()
 
 
-def http_poster(transport: Transport, max_connections: int = 100) -> HttpPoster:
-    """One pooled client per backend."""
+def http_poster(transport: Transport, max_connections: int = 100, ca_file: Path | None = None) -> HttpPoster:
+    """One pooled client per backend; https answers only from a certificate the system (or `ca_file`) trusts."""
+    tls = webhook_tls(ca_file)
     if transport == "aiohttp":
-        return AiohttpPoster(max_connections)
-    return HttpxPoster.create(transport, max_connections)
+        return AiohttpPoster(max_connections, tls)
+    return HttpxPoster.create(transport, max_connections, tls)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, FilePath, SecretStr
 
 from runtime.settings import REFERENCE_URL_FILE, CommonSettings, given
 
@@ -45,6 +45,11 @@ class ToolRunnerSettings(CommonSettings):
     tool_concurrency: int = Field(default=64, ge=1, le=10_000, description="Calls in flight per tool per replica.")
     webhook_max_response_bytes: int = Field(
         default=256 * 1024, ge=1024, description="Larger webhook answers are errors."
+    )
+    webhook_ca_file: FilePath | None = Field(
+        default=None,
+        description="CA bundle (PEM) that https webhooks' certificates must chain to, instead of the system's "
+        "trust store: for a clinic whose webhooks carry certificates from its own CA.",
     )
 
     def resolved_reference_url(self) -> str:

@@ -15,6 +15,7 @@ from tests.service_env import SETTINGS_OF, settings_in
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}, $NAME, and $$ for a literal dollar.
 _VARIABLE = re.compile(r"\$\$|\$\{(\w+)(?:(:?[-?])([^}]*))?\}|\$(\w+)")
 CLINIC_IN_CONTAINER = "/etc/camille/clinic.yaml"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class Unset(Exception):
@@ -78,14 +79,33 @@ def camille_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: s for name, s in compose["services"].items() if s.get("image") == "camille:local"}
 
 
-def container_environment(service: dict[str, Any]) -> dict[str, str]:
-    """The service's environment, with the clinic path replaced by the host file mounted there."""
+def container_environment(service: dict[str, Any], secret_files: Path | None = None) -> dict[str, str]:
+    """The service's environment, with the clinic path replaced by the host file mounted there, and each path under
+    /run/secrets by the file `camille secrets` made in `secret_files` (the files Compose mounts there)."""
     environment = {key: str(value) for key, value in service["environment"].items()}
     for mount in service["volumes"]:
         source, _, target = mount.partition(":")
         if target.removesuffix(":ro") == environment.get("CAMILLE_CLINIC_FILE"):
             environment["CAMILLE_CLINIC_FILE"] = source
+    if secret_files is not None:
+        files = {name: Path(secret["file"]).name for name, secret in raw_compose(REPO_ROOT)["secrets"].items()}
+        for variable, value in environment.items():
+            if (source := mounted_secrets(service).get(value)) is not None:
+                environment[variable] = str(secret_files / files[source])
+        if "env_file" in service:  # read by Compose from ./secrets: NAME=value lines
+            lines = (secret_files / Path(service["env_file"]).name).read_text().splitlines()
+            environment |= dict(line.split("=", 1) for line in lines if line.strip())
     return environment
+
+
+@pytest.fixture(scope="module")
+def secret_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `camille secrets secrets` makes beside compose.yaml."""
+    from camille.secrets import write_local_secrets
+
+    directory = tmp_path_factory.mktemp("secrets")
+    write_local_secrets(directory)
+    return directory
 
 
 @pytest.fixture
@@ -111,7 +131,7 @@ def test_compose_stops_without_the_required_secrets(repo_root: Path) -> None:
 
 
 def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_env(
-    repo_root: Path, own_clinic: Path, monkeypatch: pytest.MonkeyPatch
+    repo_root: Path, own_clinic: Path, secret_files: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """CAMILLE_ENV defaults to production, and with .env filled in each service's settings are accepted."""
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
@@ -121,12 +141,16 @@ def test_every_service_runs_the_production_checks_and_passes_them_with_a_filled_
         "tool-runner",
         "audit-keys",
         "audit-sink",
+        "audit-replay",
         "voice-worker",
         "phrases",
         "token-service",
     }
     for name, service in services.items():
-        settings = settings_in(service["command"][0], container_environment(service), monkeypatch)
+        environment = container_environment(service, secret_files)
+        if name in NATS_IDENTITY_OF:
+            assert Path(environment["CAMILLE_NATS_CREDS_FILE"]).read_bytes().startswith(b"SU"), name
+        settings = settings_in(service["command"][0], environment, monkeypatch)
         assert settings.env == "production", name
     unset = {k: v for k, v in filled(repo_root, own_clinic).items() if k != "CAMILLE_ENV"}
     assert interpolate(raw_compose(repo_root), unset)["services"]["tool-runner"]["environment"]["CAMILLE_ENV"] == (
@@ -151,7 +175,13 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
     holders: dict[str, set[str]] = {}
     for name, service in compose["services"].items():
-        text = yaml.safe_dump({"environment": service.get("environment"), "volumes": service.get("volumes")})
+        text = yaml.safe_dump(
+            {
+                "environment": service.get("environment"),
+                "volumes": service.get("volumes"),
+                "env": service.get("env_file"),
+            }
+        )
         for secret, marker in {
             "webhook": "whsec_",
             "audit-db": "1b" * 24,
@@ -162,19 +192,23 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
             "livekit": "APIkey",
             "identity-hash": "h" * 44,
             "jetstream": "J" * 64,
+            "audit-signing": "audit-signing.env",
+            "audit-verify": "audit-verify.env",
         }.items():
             if marker in text:
                 holders.setdefault(secret, set()).add(name)
     assert holders == {
         "webhook": {"tool-runner", "scheduling-api"},
-        "audit-db": {"audit-sink", "audit-keys"},
+        "audit-db": {"audit-sink", "audit-keys", "audit-replay"},
         "scheduling-db": {"scheduling-api"},
         "superuser": {"postgres"},
-        "audit-keys": {"audit-sink", "audit-keys"},
+        "audit-keys": {"audit-sink", "audit-keys", "audit-replay"},
         "openai": {"voice-worker", "phrases"},
         "livekit": {"voice-worker", "phrases", "token-service"},
         "identity-hash": {"voice-worker", "phrases"},
         "jetstream": {"nats"},
+        "audit-signing": {"voice-worker", "phrases"},
+        "audit-verify": {"audit-sink", "audit-keys", "audit-replay"},
     }
 
 
@@ -192,9 +226,10 @@ def test_the_audit_sink_waits_for_its_key_file(repo_root: Path) -> None:
 
 
 def test_nats_reads_its_jetstream_key_from_its_own_environment(repo_root: Path, own_clinic: Path) -> None:
-    """After Compose's substitution the NATS config still says `key: $JS_KEY`, which nats-server resolves itself."""
+    """The NATS config is a file Compose does not substitute: it says `key: $JS_KEY`, which nats-server resolves
+    from the environment Compose gives it."""
     compose = interpolate(raw_compose(repo_root), filled(repo_root, own_clinic))
-    assert "key: $JS_KEY\n" in compose["configs"]["nats_conf"]["content"]
+    assert "key: $JS_KEY\n" in (repo_root / compose["configs"]["nats_conf"]["file"]).read_text()
     assert compose["services"]["nats"]["environment"]["JS_KEY"] == "J" * 64
 
 
@@ -202,3 +237,83 @@ def test_settings_cover_every_camille_verb_compose_runs(repo_root: Path) -> None
     """Each Camille container's verb is one whose settings these tests know how to check."""
     for service in camille_services(raw_compose(repo_root)).values():
         assert service["command"][0] in SETTINGS_OF
+
+
+# The NATS identity each Compose service connects as (its seed under `secrets:`); one-shot jobs take their service's.
+NATS_IDENTITY_OF = {
+    "voice-worker": "voice-worker",
+    "phrases": "voice-worker",
+    "tool-runner": "tool-runner",
+    "audit-sink": "audit-sink",
+    "audit-keys": "audit-sink",
+    "audit-replay": "audit-replay",
+}
+
+
+def mounted_secrets(service: dict[str, Any]) -> dict[str, str]:
+    """/run/secrets/<target> -> the top-level secret mounted there."""
+    found = {}
+    for entry in service.get("secrets", []):
+        source, target = (entry, entry) if isinstance(entry, str) else (entry["source"], entry.get("target"))
+        found[f"/run/secrets/{target or source}"] = source
+    return found
+
+
+def test_each_nats_client_mounts_the_ca_and_its_own_seed_only(repo_root: Path) -> None:
+    """CAMILLE_NATS_CREDS_FILE and CAMILLE_NATS_CA_FILE point at files mounted from ./secrets: the service's own
+    seed and the CA; no other Camille service gets a seed, and the server alone gets its key."""
+    from camille.secrets import CA_CERT, seed_file
+
+    compose = raw_compose(repo_root)
+    files = {name: secret["file"] for name, secret in compose["secrets"].items()}
+    for name, service in compose["services"].items():
+        mounted = mounted_secrets(service)
+        if name not in NATS_IDENTITY_OF:
+            assert "CAMILLE_NATS_CREDS_FILE" not in (service.get("environment") or {}), name
+            assert name == "nats" or not mounted, name
+            continue
+        environment = service["environment"]
+        assert set(mounted) == {environment["CAMILLE_NATS_CREDS_FILE"], environment["CAMILLE_NATS_CA_FILE"]}, name
+        assert (
+            files[mounted[environment["CAMILLE_NATS_CREDS_FILE"]]] == f"./secrets/{seed_file(NATS_IDENTITY_OF[name])}"
+        )
+        assert files[mounted[environment["CAMILLE_NATS_CA_FILE"]]] == f"./secrets/{CA_CERT}"
+        assert environment["NATS_URL"].startswith("tls://")
+
+
+def test_the_nats_server_runs_tls_with_the_files_camille_secrets_makes(repo_root: Path) -> None:
+    """nats.conf reads its certificate and key where Compose mounts them, includes the public keys `camille secrets`
+    writes, and lists one NKEY user per identity; every secret Compose reads is a file that command makes."""
+    from camille.secrets import (
+        CA_CERT,
+        NATS_IDENTITIES,
+        SERVER_CERT,
+        SERVER_KEY,
+        USERS_CONF,
+        nkey_variable,
+        seed_file,
+    )
+
+    compose = raw_compose(repo_root)
+    nats = compose["services"]["nats"]
+    config = (repo_root / compose["configs"]["nats_conf"]["file"]).read_text()
+    mounted = mounted_secrets(nats)
+    files = {name: secret["file"] for name, secret in compose["secrets"].items()}
+    cert = re.search(r'cert_file: "([^"]+)"', config)
+    key = re.search(r'key_file: "([^"]+)"', config)
+    assert cert and key
+    assert files[mounted[cert.group(1)]] == f"./secrets/{SERVER_CERT}"
+    assert files[mounted[key.group(1)]] == f"./secrets/{SERVER_KEY}"
+    [users] = [c for c in nats["configs"] if c["source"] == "nats_users"]
+    assert compose["configs"]["nats_users"]["file"] == f"./secrets/{USERS_CONF}"
+    assert f'include "{Path(users["target"]).name}"' in config
+    assert (
+        Path(users["target"]).parent
+        == Path(next(c for c in nats["configs"] if c["source"] == "nats_conf")["target"]).parent
+    )
+    for identity in NATS_IDENTITIES:
+        assert f"nkey: ${nkey_variable(identity)}\n" in config, identity
+    made = {CA_CERT, SERVER_CERT, SERVER_KEY} | {seed_file(identity) for identity in NATS_IDENTITIES}
+    assert {Path(path).name for path in files.values()} <= made
+    assert {seed_file(identity) for identity in NATS_IDENTITY_OF.values()} <= {Path(p).name for p in files.values()}
+    assert "CAMILLE_NATS_CREDS_FILE" not in (nats.get("environment") or {})

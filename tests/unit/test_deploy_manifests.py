@@ -56,8 +56,9 @@ def test_kustomization_lists_every_manifest(repo_root: Path) -> None:
 def test_jetstream_fsyncs_every_write_everywhere(repo_root: Path) -> None:
     """Compose and Helm run JetStream with sync_interval: always, encrypted at rest (and 3 replicas on Kubernetes)."""
     compose = yaml.safe_load((repo_root / "compose.yaml").read_text())
-    assert "sync_interval: always" in compose["configs"]["nats_conf"]["content"]
-    assert "cipher: chachapoly" in compose["configs"]["nats_conf"]["content"]
+    nats_conf = (repo_root / compose["configs"]["nats_conf"]["file"]).read_text()
+    assert "sync_interval: always" in nats_conf
+    assert "cipher: chachapoly" in nats_conf
     values = yaml.safe_load((repo_root / "k8s" / "nats-values.yaml").read_text())
     assert values["config"]["jetstream"]["merge"]["sync_interval"] == "always"
     assert values["config"]["jetstream"]["merge"]["cipher"] == "chachapoly"
@@ -65,11 +66,11 @@ def test_jetstream_fsyncs_every_write_everywhere(repo_root: Path) -> None:
 
 
 def test_compose_runs_every_service_from_one_image(repo_root: Path) -> None:
-    """Compose runs the four services with the camille image and NATS from the nats service."""
+    """Compose runs the services with the camille image and NATS from the nats service, over TLS."""
     services = yaml.safe_load((repo_root / "compose.yaml").read_text())["services"]
     for name in ("tool-runner", "audit-sink", "voice-worker", "scheduling-api", "token-service"):
         assert services[name]["image"] == "camille:local"
-        assert services[name]["environment"]["NATS_URL"] == "nats://nats:4222"
+        assert services[name]["environment"]["NATS_URL"] == "tls://nats:4222"
 
 
 def test_reference_api_listens_beyond_loopback_in_containers(repo_root: Path) -> None:

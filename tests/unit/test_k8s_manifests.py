@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -252,11 +253,79 @@ def secret_names(deployment: Document) -> set[str]:
     return names
 
 
-def test_each_deployment_reads_only_its_own_secret(rendered: list[Document], secrets: dict[str, Document]) -> None:
-    """The audit sink, voice worker, tool runner and scheduling API each read one Secret: their own, which exists."""
+def test_each_deployment_reads_only_its_own_secrets(rendered: list[Document], secrets: dict[str, Document]) -> None:
+    """Each service reads its own Secret, and a NATS client its own NATS identity too; every one of them exists."""
     read = {name: secret_names(deployment) for name, deployment in of_kind(rendered, "Deployment").items()}
-    assert read == {service: {service} for service in SERVICES}
-    assert set(SERVICES) <= set(secrets)
+    assert read == {
+        service: {service} | ({f"{service}-nats"} if service in NATS_CLIENTS else set()) for service in SERVICES
+    }
+    assert set().union(*read.values()) <= set(secrets)
+
+
+def test_each_nats_client_reads_its_seed_and_the_ca_from_files_it_alone_mounts(rendered: list[Document]) -> None:
+    """CAMILLE_NATS_CREDS_FILE and CAMILLE_NATS_CA_FILE name the two files of the service's own NATS Secret, mounted
+    read-only, readable by the pod's group only; NATS_URL asks for TLS."""
+    config = of_kind(rendered, "ConfigMap")["camille-env"]["data"]
+    assert config["NATS_URL"].startswith("tls://")
+    for name, deployment in of_kind(rendered, "Deployment").items():
+        spec = deployment["spec"]["template"]["spec"]
+        [container] = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        if name not in NATS_CLIENTS:
+            assert "CAMILLE_NATS_CREDS_FILE" not in env, name
+            continue
+        volumes = {v["name"]: v for v in spec["volumes"]}
+        mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+        for variable, key in (("CAMILLE_NATS_CREDS_FILE", "nats.nk"), ("CAMILLE_NATS_CA_FILE", "ca.crt")):
+            directory, file = env[variable].rsplit("/", 1)
+            mount = mounts[directory]
+            assert file == key and mount["readOnly"] is True, name
+            secret = volumes[mount["name"]]["secret"]
+            assert secret["secretName"] == f"{name}-nats"
+            assert secret["defaultMode"] == 0o440 and spec["securityContext"]["fsGroup"] == 10001
+
+
+def nats_conf_permissions(text: str) -> dict[str, dict[str, Any]]:
+    """The users of nats-server/nats.conf: public-key variable -> publish, subscribe and allow_responses."""
+    users = {}
+    for block in re.split(r"\n\s*nkey: \$", text)[1:]:
+        variable = block.split("\n", 1)[0].strip()
+        rules: dict[str, Any] = {}
+        for direction in ("publish", "subscribe"):
+            found = re.search(direction + r": \{\s*(allow|deny): \[(.*?)\]", block, re.S)
+            assert found, (variable, direction)
+            rules[direction] = {found.group(1): re.findall(r'"([^"]+)"', found.group(2))}
+        responses = re.search(r"allow_responses: \{ max: (\d+) \}", block)
+        rules["allow_responses"] = {"max": int(responses.group(1))} if responses else None
+        users[variable] = rules
+    return users
+
+
+def test_kubernetes_nats_grants_each_identity_what_compose_does(k8s: Path, secrets: dict[str, Document]) -> None:
+    """The Helm values list the four NKEY users with exactly the permissions of nats-server/nats.conf (which the
+    integration tests run on a real server), take the public keys from nats-identities, and require TLS."""
+    from camille.secrets import NATS_IDENTITIES, nkey_variable
+
+    [values] = documents(k8s / "nats-values.yaml")
+    compose = nats_conf_permissions((k8s.parent / "nats-server" / "nats.conf").read_text())
+    helm = {}
+    for user in values["config"]["merge"]["authorization"]["users"]:
+        variable = re.fullmatch(r"<< \$(\w+) >>", user["nkey"])
+        assert variable, user["nkey"]
+        permissions = user["permissions"]
+        helm[variable.group(1)] = {
+            "publish": permissions["publish"],
+            "subscribe": permissions["subscribe"],
+            "allow_responses": permissions.get("allow_responses"),
+        }
+    assert helm == compose
+    assert set(helm) == {nkey_variable(identity) for identity in NATS_IDENTITIES}
+    env = values["container"]["env"]
+    for identity in NATS_IDENTITIES:
+        assert env[nkey_variable(identity)]["valueFrom"]["secretKeyRef"] == {"name": "nats-identities", "key": identity}
+        assert identity in secrets["nats-identities"]["stringData"]
+    assert values["config"]["nats"]["tls"] == {"enabled": True, "secretName": "nats-server-tls"}
+    assert values["config"]["cluster"]["tls"]["enabled"] is True
 
 
 # Which Secrets may hold each key: the audit keys and database only the audit sink's, LiveKit and OpenAI only the
@@ -266,6 +335,8 @@ KEY_HOLDERS = {
     "CAMILLE_AUDIT_MASTER_KEY": {"audit-sink"},
     "CAMILLE_AUDIT_DB_URL": {"audit-sink"},
     "CAMILLE_AUDIT_INDEX_KEY": {"audit-sink"},
+    "CAMILLE_AUDIT_VERIFY_KEYS": {"audit-sink"},
+    "CAMILLE_AUDIT_SIGNING_KEY": {"voice-worker"},
     "LIVEKIT_URL": {"voice-worker", "token-service"},
     "LIVEKIT_API_KEY": {"voice-worker", "token-service"},
     "LIVEKIT_API_SECRET": {"voice-worker", "token-service"},
@@ -274,6 +345,14 @@ KEY_HOLDERS = {
     "CAMILLE_WEBHOOK_SECRET": {"tool-runner", "scheduling-api"},
     "CAMILLE_REFERENCE_DB_URL": {"scheduling-api"},
     "key": {"camille-jetstream"},
+    # NATS identities: each client's seed in its own Secret, mounted as a file; the public keys for the servers.
+    "nats.nk": {f"{identity}-nats" for identity in (*NATS_CLIENTS, "audit-replay", "alert-reader")},
+    "ca.crt": {f"{identity}-nats" for identity in (*NATS_CLIENTS, "audit-replay", "alert-reader")},
+    "voice-worker": {"nats-identities"},
+    "tool-runner": {"nats-identities"},
+    "audit-sink": {"nats-identities"},
+    "audit-replay": {"nats-identities"},
+    "alert-reader": {"nats-identities"},
 }
 
 
@@ -297,6 +376,8 @@ FILLED = {  # the blanks of secret.example.yaml, filled as its comments say
     "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
     "CAMILLE_WEBHOOK_SECRET": "whsec_" + "A" * 43 + "=",
     "key": "J" * 64,
+    "CAMILLE_AUDIT_SIGNING_KEY": base64.b64encode(bytes(range(1, 33))).decode(),
+    "CAMILLE_AUDIT_VERIFY_KEYS": base64.b64encode(bytes(range(2, 34))).decode(),
 }
 
 
@@ -339,6 +420,12 @@ def test_each_deployment_has_what_its_production_checks_need(
     deployment = of_kind(rendered, "Deployment")[service]
     env = container_env(deployment, rendered, secrets)
     assert env["CAMILLE_ENV"] == "production"
+    if service in NATS_CLIENTS:  # the files of its NATS Secret, as `camille secrets` makes them
+        from camille.secrets import CA_CERT, seed_file, write_local_secrets
+
+        write_local_secrets(tmp_path / "nats")
+        env["CAMILLE_NATS_CREDS_FILE"] = str(tmp_path / "nats" / seed_file(service))
+        env["CAMILLE_NATS_CA_FILE"] = str(tmp_path / "nats" / CA_CERT)
     verb = deployment["spec"]["template"]["spec"]["containers"][0]["args"][0]
     if service == "token-service":  # it reads no clinic file: it only signs LiveKit tokens
         assert settings_in(verb, env, monkeypatch).env == "production"
@@ -364,3 +451,19 @@ def test_keda_scales_the_audit_sink_on_its_own_consumer(addons: list[Document], 
     assert (trigger["metadata"]["stream"], trigger["metadata"]["consumer"]) == (AUDIT_STREAM, AUDIT_CONSUMER)
     assert trigger["metadata"]["natsServerMonitoringEndpoint"].endswith(":8222")
     assert scaled["metadata"]["namespace"] == "camille"
+
+
+def test_the_deployment_permissions_are_the_services_own_table(k8s: Path) -> None:
+    """nats-server/nats.conf (and so the Helm values) grant each identity what the services' own table says, where
+    the code has one (runtime.identities, which configures the embedded server of the tests and demo)."""
+    identities = pytest.importorskip("runtime.identities")
+    from camille.secrets import NATS_IDENTITIES, nkey_variable
+
+    deployed = nats_conf_permissions((k8s.parent / "nats-server" / "nats.conf").read_text())
+    assert {identity.value for identity in identities.Identity} == set(NATS_IDENTITIES)
+    for identity in identities.Identity:
+        block = identities.permissions(identity).server_block()
+        if block["publish"] == {"allow": []}:  # an empty allow list denies nothing in nats-server
+            block["publish"] = {"deny": [">"]}
+        expected = {**block, "allow_responses": block.get("allow_responses")}
+        assert deployed[nkey_variable(identity.value)] == expected, identity
