@@ -59,6 +59,9 @@ log = logging.getLogger(__name__)
 
 _Text = TypeVar("_Text", bound=str)
 REMINDER_TIMEOUT_S = 5.0
+# A final transcript longer than this (about 150 words) is read in a worker thread: reading it on the event loop
+# would hold the call's audio for tens of milliseconds or more (`camille bench emergency`).
+LONG_FINAL_CHARS = 1000
 
 
 def _read_pieces(held: list[_Text]) -> list[_Text]:
@@ -146,10 +149,8 @@ class CallSupervisor:
     def _on_user_transcript(self, ev: UserInputTranscribedEvent) -> None:
         # Detection runs first and nothing here may escape: LiveKit's event emitter logs and swallows a handler's
         # exception, which would make a turn the detector never read look like a safe one.
-        try:
-            verdict = self._emergency_watch.observe(ev.transcript, final=ev.is_final)
-        except Exception as exc:  # observe catches its own; this guards a replaced watch
-            verdict = emergency.Verdict(None, (DetectorLayer.WATCH,), type(exc).__name__)
+        long_final = ev.is_final and len(ev.transcript) > LONG_FINAL_CHARS
+        verdict = None if long_final else self._observe(ev.transcript, ev.is_final)
         # The words go to the audit trail before what they raised, whatever their length (a segment holds 4,000
         # characters); an audit failure never stops the action.
         if ev.is_final and ev.transcript.strip():
@@ -160,8 +161,27 @@ class CallSupervisor:
                     )
             except Exception as exc:
                 log.error("transcript not audited", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+        if verdict is None:  # read in a worker thread: the event loop keeps serving the call's audio meanwhile
+            self._spawn(self._read_long_final(ev.transcript))
+        else:
+            self._act_safely(verdict, ev.transcript, final=ev.is_final)
+
+    def _observe(self, text: str, final: bool) -> emergency.Verdict:
         try:
-            self._act_on_verdict(verdict, ev.transcript, final=ev.is_final)
+            return self._emergency_watch.observe(text, final=final)
+        except Exception as exc:  # observe catches its own; this guards a replaced watch
+            return emergency.Verdict(None, (DetectorLayer.WATCH,), type(exc).__name__)
+
+    async def _read_long_final(self, text: str) -> None:
+        try:
+            verdict = await asyncio.to_thread(self._observe, text, True)
+        except Exception as exc:  # the thread could not run (a closing executor): unknown, not safe
+            verdict = emergency.Verdict(None, (DetectorLayer.WATCH,), type(exc).__name__)
+        self._act_safely(verdict, text, final=True)
+
+    def _act_safely(self, verdict: emergency.Verdict, text: str, *, final: bool) -> None:
+        try:
+            self._act_on_verdict(verdict, text, final=final)
         except Exception as exc:
             log.error("emergency action failed", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
 

@@ -241,12 +241,12 @@ def test_partials_within_the_interval_are_coalesced_and_the_final_is_always_read
     assert watch.checks == 4
 
 
-def test_a_partial_reads_only_its_last_passages() -> None:
-    """An emergency said long before the last passages of a partial is left to the final read; a recent one is seen."""
+def test_a_partial_reads_only_its_last_words() -> None:
+    """An emergency said long before the last words of a partial is left to the final read; a recent one is seen."""
     early = long_transcript(400, emergency_at=10)
     late = long_transcript(400, emergency_at=395)
-    assert check(early, last_passages=2).match is None and check(early).match is not None
-    assert check(late, last_passages=2).match is not None
+    assert check(early, last_words=60).match is None and check(early).match is not None
+    assert check(late, last_words=60).match is not None
 
 
 def _hung_up() -> Any:

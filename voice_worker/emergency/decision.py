@@ -94,17 +94,17 @@ class Verdict:
         return self.match is None and bool(self.failed)
 
 
-def check(text: str, model: learned.Model | None = None, *, last_passages: int | None = None) -> Verdict:
+def check(text: str, model: learned.Model | None = None, *, last_words: int | None = None) -> Verdict:
     """`detect` with each layer run apart, never raising: when the model fails the rules decide alone (no veto), and
-    when the rules fail the model does. `last_passages` reads only the transcript's last passages (a growing
-    partial transcript whose start was read before)."""
+    when the rules fail the model does. `last_words` reads only the transcript's last words (a growing partial
+    transcript whose start was read before): the cost of the check no longer grows with the transcript."""
     try:
-        norm = normalize(text)
-        read = passages(norm)
+        if last_words is not None:
+            said = text.rsplit(maxsplit=last_words)
+            text = " ".join(said[1:]) if len(said) > last_words else text
+        read = passages(normalize(text))
     except Exception as exc:
         return Verdict(None, (DetectorLayer.NORMALISE,), type(exc).__name__)
-    if last_passages is not None:
-        read = read[-last_passages:]
     failed: list[DetectorLayer] = []
     error: str | None = None
     rule: EmergencyMatch | None = None

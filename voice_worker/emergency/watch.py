@@ -1,5 +1,5 @@
 """When a call acts on the detector: a final transcript's hit at once, a partial one only once it has held; partial
-transcripts are read at most once per `min_interval_s`, and only their last passages."""
+transcripts are read at most once per `min_interval_s`, and only their last words."""
 
 import time
 from collections.abc import Callable
@@ -8,12 +8,13 @@ from contracts.emergency import DetectorLayer
 from voice_worker.emergency import model as learned
 from voice_worker.emergency.decision import Verdict, check
 
-__all__ = ["NOTHING", "PARTIAL_PASSAGES", "EmergencyWatch"]
+__all__ = ["NOTHING", "PARTIAL_WORDS", "EmergencyWatch"]
 
 NOTHING = Verdict(None)
-# Passages of a partial transcript read per check: the words said since the last check and the sentences before them.
-# A final transcript is read whole.
-PARTIAL_PASSAGES = 2
+# Words of a partial transcript read per check: one passage, the words said since the last check (a caller says two
+# or three a second) and the context before them. What came earlier was read by earlier partials, and the final
+# transcript is read whole. `camille bench emergency` times it.
+PARTIAL_WORDS = 60
 
 
 class EmergencyWatch:
@@ -61,7 +62,7 @@ class EmergencyWatch:
             return NOTHING
         self._last_partial = now
         self.checks += 1
-        verdict = check(text, self._model, last_passages=PARTIAL_PASSAGES)
+        verdict = check(text, self._model, last_words=PARTIAL_WORDS)
         words = len(text.split())
         if verdict.match is None:
             self._held_since = None
