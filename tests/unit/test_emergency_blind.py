@@ -42,7 +42,8 @@ MAX_FALSE_ALARMS_4 = 0.02
 # caught by the model alone), false alarms 0.009 (2/230: one road-accident rule, one model hit), caught by category:
 # severe_burn 83/91, major_trauma 86/90, every other category 64/64. The detector before the two categories caught
 # 0.742 (187/252; severe_burn 42/91, major_trauma 74/90) with 1 false alarm. Below the bar of 0.99: the floor records
-# the truth.
+# the truth. On its 88 lines with dropped conjugations (those the normaliser rewrites: 48 emergencies, 40 ordinary),
+# counted after that measurement: 46/48 caught (33/48 before), no false alarm.
 MIN_RECALL_5 = 0.95
 MAX_FALSE_ALARMS_5 = 0.01
 
