@@ -85,7 +85,6 @@ class CallSupervisor:
         advice_watch: Callable[[], AdviceWatch] = AdviceWatch,
         *,
         emergency_model: Model | None = None,
-        emergency_watch: emergency.EmergencyWatch | None = None,
     ) -> None:
         self.ctx = ctx
         self._flush_timeout_s = flush_timeout_s
@@ -96,7 +95,7 @@ class CallSupervisor:
         self._agent_state = "initializing"
         self.end_reason: CallEndReason | None = None
         self._fatal_seen = False
-        self._emergency_watch = emergency_watch or emergency.EmergencyWatch(model=emergency_model)
+        self._emergency_watch = emergency.EmergencyWatch(model=emergency_model)
         self._detector_failures = 0
         self._unknown_phrase_played = False
         self._advice_watch = advice_watch
@@ -147,8 +146,8 @@ class CallSupervisor:
 
     # --- session events (sync callbacks: never block) --------------------------------------------------------
     def _on_user_transcript(self, ev: UserInputTranscribedEvent) -> None:
-        # Detection runs first and nothing here may escape: LiveKit's event emitter logs and swallows a handler's
-        # exception, which would make a turn the detector never read look like a safe one.
+        # Nothing here may escape: LiveKit's event emitter logs and swallows a handler's exception, which would make
+        # a turn the detector never read look like a safe one. A long final is read in a worker thread.
         long_final = ev.is_final and len(ev.transcript) > LONG_FINAL_CHARS
         verdict = None if long_final else self._observe(ev.transcript, ev.is_final)
         # The words go to the audit trail before what they raised, whatever their length (a segment holds 4,000
