@@ -72,19 +72,40 @@ def contracts_export(
 
 
 @app.command("check-emergency")
-def check_emergency() -> None:
-    """Read caller sentences on stdin; print one JSON object per line: text, emergency, category."""
-    from voice_worker.emergency import detect
+def check_emergency(
+    weights: Annotated[
+        Path | None, typer.Option(help="Model weights (default: CAMILLE_EMERGENCY_WEIGHTS, else the package's).")
+    ] = None,
+    model_only: Annotated[
+        bool, typer.Option("--model-only", help="Only load and check the weights, as the voice worker does at start.")
+    ] = False,
+) -> None:
+    """Read caller sentences on stdin; print one JSON object per line: text, emergency, category. Exits 1 when the
+    model's weights are missing or corrupt."""
+    from voice_worker.emergency import check
+    from voice_worker.emergency.model import WEIGHTS, ModelUnusable, load_checked
+    from voice_worker.settings import VoiceWorkerSettings
 
+    path = weights or VoiceWorkerSettings().emergency_weights or WEIGHTS
+    try:
+        model = load_checked(path)
+    except ModelUnusable as exc:
+        typer.echo(f"emergency model unusable: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if model_only:
+        typer.echo(f"emergency model usable: {path} ({model.buckets.size} weighted buckets)")
+        return
     for line in sys.stdin:
         text = line.rstrip("\n")
-        match = detect(text)
-        verdict = {
+        verdict = check(text, model)
+        result = {
             "text": text,
-            "emergency": match is not None,
-            "category": match.category if match else None,
+            "emergency": True if verdict.match else (None if verdict.unknown else False),
+            "category": verdict.match.category if verdict.match else None,
         }
-        typer.echo(json.dumps(verdict, ensure_ascii=False))
+        if verdict.failed:
+            result["failed"] = [layer.value for layer in verdict.failed]
+        typer.echo(json.dumps(result, ensure_ascii=False))
 
 
 def main() -> None:

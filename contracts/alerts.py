@@ -16,6 +16,7 @@ class AlertKind(StrEnum):
     BACKEND_DOWN = "backend_down"
     MEDICAL_ADVICE = "medical_advice"
     GUARDRAIL_FAILED = "guardrail_failed"
+    EMERGENCY_CHECK_FAILED = "emergency_check_failed"
 
 
 class Alert(Contract):

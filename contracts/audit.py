@@ -12,7 +12,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from contracts.base import AwareDatetime, CallId, Contract, Identifier, MessageId, SafeText, new_message_id
-from contracts.emergency import EmergencyCategory
+from contracts.emergency import DetectorLayer, EmergencyCategory
 from contracts.phi import PhoneNumber, Transcript
 from contracts.tools import RefusalReason, ToolArguments, ToolErrorCode, ToolName, ToolResult
 
@@ -133,6 +133,18 @@ class EmergencyDetected(Payload):
     phi_fields: ClassVar[frozenset[str]] = frozenset({"text"})
 
 
+class EmergencyCheckFailed(Payload):
+    """A part of the emergency detector raised while reading a caller transcript: the turn is unknown, not safe."""
+
+    kind: Literal["emergency_check_failed"] = "emergency_check_failed"
+    layers: list[DetectorLayer] = Field(min_length=1, description="The parts that raised.")
+    error: SafeText = Field(description="The exception's type name (never its message).")
+    final: bool = Field(description="Whether the transcript was final (else partial).")
+    phrase_played: bool = Field(description="Whether the emergency phrase was played because of it.")
+    text: Transcript | None = Field(default=None, description="The caller's words that could not be read (the end).")
+    phi_fields: ClassVar[frozenset[str]] = frozenset({"text"})
+
+
 class Guardrail(StrEnum):
     MEDICAL_ADVICE = "medical_advice"
     OFF_SCRIPT = "off_script"
@@ -172,6 +184,7 @@ AuditPayload = Annotated[
     | ToolFailed
     | ToolRefused
     | EmergencyDetected
+    | EmergencyCheckFailed
     | GuardrailTriggered
     | LatencyMetric,
     Field(discriminator="kind"),

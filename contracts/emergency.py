@@ -21,3 +21,15 @@ class EmergencyCategory(StrEnum):
     SUICIDAL = "suicidal"
     OBSTETRIC_BLEEDING = "obstetric_bleeding"
     CHILD_DISTRESS = "child_distress"
+    SEVERE_BURN = "severe_burn"
+    MAJOR_TRAUMA = "major_trauma"
+
+
+class DetectorLayer(StrEnum):
+    """A part of the emergency detector that can fail on its own: the text's normalisation, the rules, the learned
+    model, or the per-call watch around them."""
+
+    NORMALISE = "normalise"
+    RULES = "rules"
+    MODEL = "model"
+    WATCH = "watch"

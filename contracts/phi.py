@@ -131,5 +131,7 @@ class PhoneNumberField:
 PatientName = Annotated[PHI, PHIText(max_length=120)]
 Reason = Annotated[PHI, PHIText(max_length=300)]
 SmsText = Annotated[PHI, PHIText(max_length=480)]  # three concatenated GSM segments
-Transcript = Annotated[PHI, PHIText(max_length=4000, min_length=0)]
+# The longest transcript one audit event carries; a longer one is audited in several segments.
+TRANSCRIPT_MAX_CHARS = 4000
+Transcript = Annotated[PHI, PHIText(max_length=TRANSCRIPT_MAX_CHARS, min_length=0)]
 PhoneNumber = Annotated[PHI, PhoneNumberField()]

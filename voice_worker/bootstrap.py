@@ -21,6 +21,7 @@ from runtime.settings import Environment
 from voice_worker.agent import CamilleAgent, SessionPhrasePlayer
 from voice_worker.audit import AuditPublisher, AuditTransport, NatsAuditTransport, utc_now
 from voice_worker.call import CallContext, CallControl
+from voice_worker.emergency import model as emergency_model
 from voice_worker.gateway import NatsToolGateway, ToolGateway
 from voice_worker.metrics import CallMetrics, VoiceMetrics, tracer
 from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook
@@ -89,6 +90,12 @@ def load_phrases(settings: VoiceWorkerSettings, clinic: ClinicProfile) -> Phrase
     return load_phrasebook(clinic, settings.phrase_cache_dir, phrase_voices(settings))
 
 
+def load_emergency_model(settings: VoiceWorkerSettings) -> emergency_model.Model:
+    """At start-up and prewarm: the emergency detector's model, read and checked, or ModelUnusable (the worker
+    refuses to start: without it the detector would quietly miss what only the model catches)."""
+    return emergency_model.load_checked(settings.emergency_weights or emergency_model.WEIGHTS)
+
+
 def new_call_id() -> str:
     return uuid.uuid4().hex
 
@@ -114,9 +121,11 @@ def build_call(
     call_id: str | None = None,
     clock: Callable[[], dt.datetime] = utc_now,
     model: Any = None,
+    emergency: emergency_model.Model | None = None,
 ) -> Call:
     """One call: session, agent, context and supervisor, wired, recording into the process's `metrics`. Call
-    `call.ctx.audit.start()` once in a loop."""
+    `call.ctx.audit.start()` once in a loop. `emergency` is the detector's model loaded at prewarm (None: the
+    package's weights, loaded on first use)."""
     if nc is None and (gateway is None or audit_transport is None):
         raise ValueError("build_call needs a NATS client, or both a gateway and an audit transport")
     call_id = call_id or new_call_id()
@@ -148,7 +157,7 @@ def build_call(
         call_span=tracer.start_span("camille.call", attributes={"camille.call_id": call_id}),
     )
     session.userdata = ctx
-    supervisor = CallSupervisor(ctx, flush_timeout_s=settings.audit_flush_timeout_s)
+    supervisor = CallSupervisor(ctx, flush_timeout_s=settings.audit_flush_timeout_s, emergency_model=emergency)
     supervisor.attach(session)
     agent = CamilleAgent(system_prompt(clinic, clock()), supervisor)
     return Call(session=session, agent=agent, ctx=ctx, supervisor=supervisor)

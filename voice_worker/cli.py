@@ -21,9 +21,18 @@ def voice_worker(
     from livekit.agents import cli
 
     from runtime.logs import drop_livekit_pii
+    from voice_worker.bootstrap import load_emergency_model
+    from voice_worker.emergency.model import ModelUnusable
     from voice_worker.server import agent_server
     from voice_worker.settings import VoiceWorkerSettings
 
     drop_livekit_pii()
+    settings = VoiceWorkerSettings()
+    if args and args[0] in {"dev", "start", "console", "connect"}:
+        try:  # before LiveKit registers the worker: each job process checks again at prewarm
+            load_emergency_model(settings)
+        except ModelUnusable as exc:
+            typer.echo(f"refusing to start: {exc}", err=True)
+            raise typer.Exit(1) from None
     sys.argv = ["camille voice-worker", *(args or [])]
-    cli.run_app(agent_server(VoiceWorkerSettings()))
+    cli.run_app(agent_server(settings))

@@ -7,6 +7,7 @@ from closed sets only: tools, error codes, end reasons, channels, categories, gu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from opentelemetry import trace
@@ -14,7 +15,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from contracts.audit import EmergencyDetected, EmergencySource, GuardrailTriggered, Payload
 from contracts.clinic import PhraseKey
-from contracts.emergency import EmergencyCategory
+from contracts.emergency import DetectorLayer, EmergencyCategory
 from contracts.tools import ToolName
 from voice_worker.advice import RULES as MEDICAL_ADVICE_RULES
 
@@ -98,6 +99,14 @@ class VoiceMetrics:
             ["guardrail", "rule"],
             registry=registry,
         )
+        self.emergency_detector_failures = Counter(
+            "camille_emergency_detector_failures",
+            "Caller transcripts the emergency detector could not read, by the part that raised.",
+            ["layer"],
+            registry=registry,
+        )
+        for layer in DetectorLayer:
+            self.emergency_detector_failures.labels(layer.value)
         for category in EmergencyCategory:  # born at 0, so the first emergency is an increase an alert sees
             for source in EmergencySource:
                 self.emergencies.labels(category.value, source.value)
@@ -133,6 +142,11 @@ class CallMetrics:
             self.active = False
             self.recorder.calls_active.dec()
         self.recorder.calls_ended.labels(reason).inc()
+
+    def emergency_check_failed(self, layers: Iterable[DetectorLayer]) -> None:
+        """One caller transcript the emergency detector could not read (every check counts, audited or not)."""
+        for layer in layers:
+            self.recorder.emergency_detector_failures.labels(layer.value).inc()
 
     def greeting(self, value_ms: float) -> None:
         self.greeting_ms = value_ms

@@ -68,6 +68,11 @@ class VoiceWorkerSettings(CommonSettings):
     phrase_cache_dir: Path = Field(default=Path(".camille/phrases"), description="Pre-rendered phrase audio.")
     tts_model: str = Field(default="gpt-4o-mini-tts", description="OpenAI TTS model for `camille phrases render`.")
 
+    # Emergency detector: its model's weights, loaded and checked at start-up (a bad file stops the worker).
+    emergency_weights: Path | None = Field(
+        default=None, description="Weights of the emergency detector's model. Unset: the package's weights.npz."
+    )
+
     # Audit.
     audit_buffer_size: int = Field(default=1000, ge=1, description="Audit events held before dropping.")
     audit_flush_timeout_s: float = Field(default=3.0, ge=0, description="Wait at call end for audit to publish.")

@@ -1,8 +1,10 @@
 """Watches one call's session: transcripts (audit, emergencies, guardrails), timings, fatal errors, the call's end.
 
 Everything the model must not decide lives here: an emergency heard in any partial or final caller transcript
-interrupts Camille, plays the emergency phrase, raises an alert and ends or transfers the call; medical advice in
-Camille's own streaming transcript is cut within its sentence and answered with the no-medical-advice phrase.
+interrupts Camille, plays the emergency phrase, raises an alert and ends or transfers the call; a transcript the
+detector could not read is unknown, not safe: the emergency phrase plays (once per call), audited and alerted;
+medical advice in Camille's own streaming transcript is cut within its sentence and answered with the
+no-medical-advice phrase.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from contracts.audit import (
     CallStarted,
     Channel,
     EmergencyAction,
+    EmergencyCheckFailed,
     EmergencyDetected,
     EmergencySource,
     GreetingPlayed,
@@ -44,17 +47,21 @@ from contracts.audit import (
     TranscriptSegment,
 )
 from contracts.clinic import PhraseKey
-from contracts.emergency import EmergencyCategory
-from contracts.phi import PHI, normalize_phone
+from contracts.emergency import DetectorLayer, EmergencyCategory
+from contracts.phi import PHI, TRANSCRIPT_MAX_CHARS, normalize_phone
 from voice_worker import emergency
 from voice_worker.advice import AdviceHit, AdviceWatch, medical_advice
 from voice_worker.call import CallContext
+from voice_worker.emergency.model import Model
 from voice_worker.prompt import no_advice_reminder
 
 log = logging.getLogger(__name__)
 
 _Text = TypeVar("_Text", bound=str)
 REMINDER_TIMEOUT_S = 5.0
+# A final transcript longer than this (about 150 words) is read in a worker thread: reading it on the event loop
+# would hold the call's audio for tens of milliseconds or more (`camille bench emergency`).
+LONG_FINAL_CHARS = 1000
 
 
 def _read_pieces(held: list[_Text]) -> list[_Text]:
@@ -72,7 +79,12 @@ def _read_pieces(held: list[_Text]) -> list[_Text]:
 
 class CallSupervisor:
     def __init__(
-        self, ctx: CallContext, flush_timeout_s: float = 3.0, advice_watch: Callable[[], AdviceWatch] = AdviceWatch
+        self,
+        ctx: CallContext,
+        flush_timeout_s: float = 3.0,
+        advice_watch: Callable[[], AdviceWatch] = AdviceWatch,
+        *,
+        emergency_model: Model | None = None,
     ) -> None:
         self.ctx = ctx
         self._flush_timeout_s = flush_timeout_s
@@ -83,7 +95,9 @@ class CallSupervisor:
         self._agent_state = "initializing"
         self.end_reason: CallEndReason | None = None
         self._fatal_seen = False
-        self._emergency_watch = emergency.EmergencyWatch()
+        self._emergency_watch = emergency.EmergencyWatch(model=emergency_model)
+        self._detector_failures = 0
+        self._unknown_phrase_played = False
         self._advice_watch = advice_watch
         self._phrase_speeches: set[str] = set()  # speech ids of the clinic's fixed phrases
         self._advice_cut_since_item = False
@@ -132,13 +146,79 @@ class CallSupervisor:
 
     # --- session events (sync callbacks: never block) --------------------------------------------------------
     def _on_user_transcript(self, ev: UserInputTranscribedEvent) -> None:
+        # Nothing here may escape: LiveKit's event emitter logs and swallows a handler's exception, which would make
+        # a turn the detector never read look like a safe one. A long final is read in a worker thread.
+        long_final = ev.is_final and len(ev.transcript) > LONG_FINAL_CHARS
+        verdict = None if long_final else self._observe(ev.transcript, ev.is_final)
+        # The words go to the audit trail before what they raised, whatever their length (a segment holds 4,000
+        # characters); an audit failure never stops the action.
         if ev.is_final and ev.transcript.strip():
+            try:
+                for piece in _segments(ev.transcript):
+                    self.ctx.audit.emit(
+                        TranscriptSegment(speaker=Speaker.USER, text=PHI(piece), language=ev.language or None)
+                    )
+            except Exception as exc:
+                log.error("transcript not audited", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+        if verdict is None:  # read in a worker thread: the event loop keeps serving the call's audio meanwhile
+            self._spawn(self._read_long_final(ev.transcript))
+        else:
+            self._act_safely(verdict, ev.transcript, final=ev.is_final)
+
+    def _observe(self, text: str, final: bool) -> emergency.Verdict:
+        try:
+            return self._emergency_watch.observe(text, final=final)
+        except Exception as exc:  # observe catches its own; this guards a replaced watch
+            return emergency.Verdict(None, (DetectorLayer.WATCH,), type(exc).__name__)
+
+    async def _read_long_final(self, text: str) -> None:
+        try:
+            verdict = await asyncio.to_thread(self._observe, text, True)
+        except Exception as exc:  # the thread could not run (a closing executor): unknown, not safe
+            verdict = emergency.Verdict(None, (DetectorLayer.WATCH,), type(exc).__name__)
+        self._act_safely(verdict, text, final=True)
+
+    def _act_safely(self, verdict: emergency.Verdict, text: str, *, final: bool) -> None:
+        try:
+            self._act_on_verdict(verdict, text, final=final)
+        except Exception as exc:
+            log.error("emergency action failed", extra={"call_id": self.ctx.call_id, "error": type(exc).__name__})
+
+    def _act_on_verdict(self, verdict: emergency.Verdict, text: str, *, final: bool) -> None:
+        if verdict.match is not None and not self.ctx.emergency_raised:
+            self.raise_emergency(verdict.match.category, EmergencySource.DETECTOR, verdict.match.rule, text)
+        if verdict.failed:
+            self.emergency_check_failed(verdict, text, final=final)
+
+    def emergency_check_failed(self, verdict: emergency.Verdict, text: str, *, final: bool) -> None:
+        """A part of the detector raised. Counted every time; when nothing was found the turn is unknown, so the
+        emergency phrase plays, once per call, and the call goes on. The first failure of a call and each failed
+        final transcript are audited; the first is alerted."""
+        self._detector_failures += 1
+        layers = [layer.value for layer in verdict.failed]
+        self.ctx.metrics.emergency_check_failed(verdict.failed)
+        log.error(
+            "emergency check failed",
+            extra={"call_id": self.ctx.call_id, "layers": ",".join(layers), "error": verdict.error, "final": final},
+        )
+        play = verdict.unknown and not (self._unknown_phrase_played or self.ctx.emergency_raised or self.ctx.ended)
+        if play:
+            self._unknown_phrase_played = True
+            self._play(PhraseKey.EMERGENCY)
+        first = self._detector_failures == 1
+        if first or final:
             self.ctx.audit.emit(
-                TranscriptSegment(speaker=Speaker.USER, text=PHI(ev.transcript), language=ev.language or None)
+                EmergencyCheckFailed(
+                    layers=list(verdict.failed),
+                    error=(verdict.error or "Exception")[:80],
+                    final=final,
+                    phrase_played=play,
+                    text=PHI(_tail(text)) if text.strip() else None,
+                )
             )
-        match = self._emergency_watch.observe(ev.transcript, final=ev.is_final)
-        if match is not None and not self.ctx.emergency_raised:
-            self.raise_emergency(match.category, EmergencySource.DETECTOR, match.rule, ev.transcript)
+        if first:
+            self.ctx.audit.alert(AlertKind.EMERGENCY_CHECK_FAILED, category=",".join(layers))
+            self.ctx.call_span.add_event("emergency_check_failed", {"layers": ",".join(layers)})
 
     def _on_item_added(self, ev: ConversationItemAddedEvent) -> None:
         item = ev.item
@@ -283,7 +363,7 @@ class CallSupervisor:
                 source=source,
                 rule=rule,
                 action=EmergencyAction.TRANSFER if transfer else EmergencyAction.HANGUP,
-                text=PHI(text) if text else None,
+                text=PHI(_tail(text)) if text else None,
             )
         )
         self.ctx.audit.alert(AlertKind.EMERGENCY, category=category.value)
@@ -343,6 +423,23 @@ class CallSupervisor:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _tail(text: str) -> str:
+    """The end of a transcript that fits one audit event: the words said last."""
+    return text[-TRANSCRIPT_MAX_CHARS:]
+
+
+def _segments(text: str) -> list[str]:
+    """A transcript as pieces that each fit one audit event, cut at spaces where it can be."""
+    pieces = []
+    rest = text.strip()
+    while len(rest) > TRANSCRIPT_MAX_CHARS:
+        cut = rest.rfind(" ", 0, TRANSCRIPT_MAX_CHARS + 1)
+        cut = cut if cut > 0 else TRANSCRIPT_MAX_CHARS
+        pieces.append(rest[:cut])
+        rest = rest[cut:].lstrip()
+    return [*pieces, rest] if rest else pieces
 
 
 def _caller_number(raw: str | None, region: str) -> PHI | None:

@@ -1,4 +1,4 @@
-"""The LiveKit worker: prewarm loads settings, clinic and phrase audio; each job is one call."""
+"""The LiveKit worker: prewarm loads settings, clinic, phrase audio and the emergency model; each job is one call."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from runtime.bus import connect
 from runtime.clinic import load_clinic
 from runtime.logs import drop_livekit_pii
 from voice_worker.audit import NatsAuditTransport
-from voice_worker.bootstrap import build_call, load_phrases
+from voice_worker.bootstrap import build_call, load_emergency_model, load_phrases
 from voice_worker.gateway import NatsToolGateway, ToolUnavailable, Unreachable
 from voice_worker.greeting import GreetingDecision, GreetingGate
 from voice_worker.metrics import VoiceMetrics
@@ -160,17 +160,21 @@ class JoinHandler:
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Once per job process: refuse to start on a bad configuration or a missing phrase; build the process's metrics
+    """Once per job process: refuse to start on a bad configuration, a missing phrase or unusable emergency-model
+    weights (`ModelUnusable`); build the process's metrics
     (under the worker they go to its metric files; the registry itself is never served from a job process)."""
     drop_livekit_pii()  # job processes configure their own logging: the filter goes in each
     settings = VoiceWorkerSettings()
     configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)
+    emergency = load_emergency_model(settings)
     phrasebook = load_phrases(settings, clinic)
     # One per process: its values live in this process's metric files (LiveKit's thread executor, used by `console`
     # for its single call, would give each job its own and they would overwrite each other's values).
     metrics = VoiceMetrics(CollectorRegistry())
-    proc.userdata.update(settings=settings, clinic=clinic, phrasebook=phrasebook, metrics=metrics)
+    proc.userdata.update(
+        settings=settings, clinic=clinic, phrasebook=phrasebook, metrics=metrics, emergency_model=emergency
+    )
 
 
 async def entrypoint(job: JobContext) -> None:
@@ -186,6 +190,7 @@ async def entrypoint(job: JobContext) -> None:
         audit_transport=bus,
         call_control=control,
         metrics=job.proc.userdata["metrics"],
+        emergency=job.proc.userdata["emergency_model"],
     )
     call.ctx.audit.start()
 

@@ -1,4 +1,4 @@
-"""`camille bench tools|authority|audit|voice`.
+"""`camille bench tools|authority|audit|voice|emergency`.
 
 `tools`: what NATS + the tool runner add to a webhook call, and which HTTP transport to use.
 
@@ -102,6 +102,22 @@ def voice(
     from offline_kit.bench.voice import run_bench
 
     report = asyncio.run(run_bench(calls, speed))
+    typer.echo(json.dumps(report, indent=2))
+    if json_path is not None:
+        json_path.write_text(json.dumps(report, indent=2) + "\n")
+
+
+@app.command("emergency")
+def emergency(
+    words: Annotated[int, typer.Option(min=10, help="Words in the caller's transcript.")] = 1000,
+    rounds: Annotated[int, typer.Option(min=1, help="Timed checks of each kind.")] = 200,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures as JSON here.")] = None,
+) -> None:
+    """One emergency check on a long transcript: a partial read now (throttled, last passages) against the whole
+    transcript read on every partial as before, and the final read (p50/p99, ms, measured in one run)."""
+    from offline_kit.bench.emergency import run
+
+    report = run(words=words, rounds=rounds)
     typer.echo(json.dumps(report, indent=2))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2) + "\n")

@@ -32,7 +32,7 @@ from contracts.audit import (
     Guardrail,
 )
 from contracts.clinic import ClinicProfile, PhraseKey
-from contracts.emergency import EmergencyCategory
+from contracts.emergency import DetectorLayer, EmergencyCategory
 from contracts.tools import ToolErrorCode, ToolName
 from offline_kit.demo import staged_backend
 from offline_kit.local_call import run_simulated_call
@@ -84,6 +84,7 @@ def closed_sets() -> dict[str, set[str]]:
         "kind": _payload_kinds(),
         "category": {category.value for category in EmergencyCategory},
         "source": {source.value for source in EmergencySource},
+        "layer": {layer.value for layer in DetectorLayer},
         "guardrail": {guardrail.value for guardrail in Guardrail},
         "rule": {rule.name for rule in RULES} | {key.value for key in PhraseKey} | {"model", "other"},
     }

@@ -3,7 +3,7 @@
 Nobody working on the rules or the learned layer read a blind set before its single measurement; only aggregate
 figures were looked at. The floors below are those measurements (recall rounded down, false alarms rounded up), so
 these tests are regression guards; a failure prints counts and misses per category, never the sentences. Once
-measured, the second and third sets became training data for the learned layer; the fourth is still unread.
+measured, the second and third sets became training data for the learned layer; the fourth and fifth are still unread.
 """
 
 from collections import Counter
@@ -14,6 +14,7 @@ from voice_worker.emergency import detect
 BLIND = Path(__file__).parents[1] / "data" / "emergency_blind2.tsv"
 BLIND3 = Path(__file__).parents[1] / "data" / "emergency_blind3.tsv"
 BLIND4 = Path(__file__).parents[1] / "data" / "emergency_blind4.tsv"
+BLIND5 = Path(__file__).parents[1] / "data" / "emergency_blind5.tsv"
 # The set was measured once, blind, on 2026-11-24 after the rules were finished (commit 4bf16f1): recall 0.945
 # (156/165), false alarms 0.025 (3/120), missed by category: poisoning_overdose 3, suicidal 3, heavy_bleeding 1,
 # seizure 1, child_distress 1. Recall is still below the issue's bar of 0.99; the floor records the truth, not the
@@ -35,6 +36,16 @@ MAX_FALSE_ALARMS_3 = 0.07
 # not_breathing 1, suicidal 1. The issue's bar is recall >= 0.99 and false alarms <= 0.10 on unseen sentences.
 MIN_RECALL_4 = 0.99
 MAX_FALSE_ALARMS_4 = 0.02
+# The fifth set (252 emergencies, 91 of them severe burns and 90 major trauma, the two categories added with it in
+# view; 230 ordinary lines) was written by someone who saw neither the rules nor the training sets, and measured once,
+# blind, on 2026-12-03 after the rules and the retrained model were final (commit 2250c5f): recall 0.952 (240/252, 43
+# caught by the model alone), false alarms 0.009 (2/230: one road-accident rule, one model hit), caught by category:
+# severe_burn 83/91, major_trauma 86/90, every other category 64/64. The detector before the two categories caught
+# 0.742 (187/252; severe_burn 42/91, major_trauma 74/90) with 1 false alarm. Below the bar of 0.99: the floor records
+# the truth. On its 88 lines with dropped conjugations (those the normaliser rewrites: 48 emergencies, 40 ordinary),
+# counted after that measurement: 46/48 caught (33/48 before), no false alarm.
+MIN_RECALL_5 = 0.95
+MAX_FALSE_ALARMS_5 = 0.01
 
 
 def _rows(path: Path) -> list[tuple[str, str, str]]:
@@ -82,3 +93,10 @@ def test_fourth_blind_set_meets_the_bar_at_its_measured_floor() -> None:
     recall, false_alarm_rate, summary = measure(BLIND4)
     assert recall >= MIN_RECALL_4, summary
     assert false_alarm_rate <= MAX_FALSE_ALARMS_4, summary
+
+
+def test_fifth_blind_set_stays_at_its_measured_floor() -> None:
+    """Burns, trauma and the rest: recall and false alarms no worse than in the fifth set's single blind measurement."""
+    recall, false_alarm_rate, summary = measure(BLIND5)
+    assert recall >= MIN_RECALL_5, summary
+    assert false_alarm_rate <= MAX_FALSE_ALARMS_5, summary

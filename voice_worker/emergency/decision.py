@@ -5,11 +5,17 @@ douleur"), mild ("un peu mal"), past ("l'an dernier j'ai fait un AVC"), imagined
 follow-up request ("c'est pour mon suivi"). When no rule fires, the learned classifier (`model`) may still report
 one, as rule "model", unless the same guards cancel its sentence. The text is health data: nothing here logs it or
 puts it in an error.
+
+A transcript is read in passages of whole sentences (`passages`), at most `PASSAGE_WORDS` words each, a longer
+sentence cut into overlapping pieces: the cost of a check grows with the length of the transcript, never faster, and
+a monologue of any length is read to its end. `check` runs the layers apart: when the model raises, the rules still
+decide; when a layer raises and nothing was found, the `Verdict` is unknown, never "no emergency".
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from contracts.emergency import EmergencyCategory
+from contracts.emergency import DetectorLayer, EmergencyCategory
 from voice_worker.emergency import model as learned
 from voice_worker.emergency.guards import cancelled, model_cancelled
 from voice_worker.emergency.normalise import normalize
@@ -17,13 +23,18 @@ from voice_worker.emergency.rules import COMPILED, MODEL_RULE
 
 __all__ = [
     "MODEL_MIN_WORDS",
+    "PASSAGE_OVERLAP",
+    "PASSAGE_WORDS",
     "THRESHOLD",
     "VETO",
     "Assessment",
     "EmergencyMatch",
+    "Verdict",
     "assess",
+    "check",
     "detect",
     "model_match",
+    "passages",
     "rule_match",
     "windows",
 ]
@@ -45,6 +56,10 @@ _STRIDE = 12
 # The model needs evidence: on a few words ("Oui,", "mon mari", "Bonjour, je") its bias alone can cross the threshold,
 # and every growing partial transcript starts that short. The rules catch short emergencies.
 MODEL_MIN_WORDS = 5
+# Words per passage of a long transcript, and words two pieces of one over-long sentence share, so that a match and
+# the words that qualify it ("pas de", "il y a deux ans") are read together in at least one piece.
+PASSAGE_WORDS = 60
+PASSAGE_OVERLAP = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +70,55 @@ class EmergencyMatch:
     rule: str
 
 
-def detect(text: str) -> EmergencyMatch | None:
-    """Return the first emergency that `text` describes as happening now, or None.
+def detect(text: str, model: learned.Model | None = None) -> EmergencyMatch | None:
+    """Return the first emergency that `text` describes as happening now, or None; a layer's exception propagates.
 
     The rules speak first, unless the learned model, reading the same sentences, is all but certain that nothing
     urgent is said (below `VETO`: a past or handled episode, a figure of speech). When no rule fires, the model may
-    still name one, as `EmergencyMatch(category, rule="model")`.
+    still name one, as `EmergencyMatch(category, rule="model")`. `check` is the form that never raises.
     """
-    return assess(normalize(text), learned.load()).decide()
+    return assess(normalize(text), model or learned.load()).decide()
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One check of a transcript: the emergency found, and the layers that raised (by name, never the text)."""
+
+    match: EmergencyMatch | None
+    failed: tuple[DetectorLayer, ...] = ()
+    error: str | None = None  # the first exception's type name: its message may quote the text
+
+    @property
+    def unknown(self) -> bool:
+        """Nothing found, but a layer could not read: the turn is not known to be safe."""
+        return self.match is None and bool(self.failed)
+
+
+def check(text: str, model: learned.Model | None = None, *, last_words: int | None = None) -> Verdict:
+    """`detect` with each layer run apart, never raising: when the model fails the rules decide alone (no veto), and
+    when the rules fail the model does. `last_words` reads only the transcript's last words (a growing partial
+    transcript whose start was read before): the cost of the check no longer grows with the transcript."""
+    try:
+        if last_words is not None:
+            said = text.rsplit(maxsplit=last_words)
+            text = " ".join(said[1:]) if len(said) > last_words else text
+        read = passages(normalize(text))
+    except Exception as exc:
+        return Verdict(None, (DetectorLayer.NORMALISE,), type(exc).__name__)
+    failed: list[DetectorLayer] = []
+    error: str | None = None
+    rule: EmergencyMatch | None = None
+    try:
+        rule = _first_rule_match(read)
+    except Exception as exc:
+        failed.append(DetectorLayer.RULES)
+        error = type(exc).__name__
+    try:
+        scores = _scores(read, model or learned.load())
+    except Exception as exc:
+        failed.append(DetectorLayer.MODEL)
+        return Verdict(rule, tuple(failed), error or type(exc).__name__)
+    return Verdict(Assessment(rule, *scores).decide(), tuple(failed), error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +142,23 @@ class Assessment:
 
 
 def assess(norm: str, model: learned.Model) -> Assessment:
-    """Run the rules and score every window of `norm` with `model`."""
-    return Assessment(rule_match(norm), *_scores(norm, model))
+    """Run the rules and score every window of `norm` with `model`, passage by passage."""
+    read = passages(norm)
+    return Assessment(_first_rule_match(read), *_scores(read, model))
 
 
-def _scores(norm: str, model: learned.Model) -> tuple[float | None, float, EmergencyCategory | None]:
+def _first_rule_match(read: Sequence[str]) -> EmergencyMatch | None:
+    for passage in read:
+        if (match := rule_match(passage)) is not None:
+            return match
+    return None
+
+
+def _scores(read: Sequence[str], model: learned.Model) -> tuple[float | None, float, EmergencyCategory | None]:
     """The model's fields of an `Assessment`: its highest score, and its highest that no guard cancels."""
     model_max: float | None = None
     guarded_max, guarded_category = 0.0, None
-    for window in windows(norm):
+    for window in (window for passage in read for window in windows(passage)):
         prediction = model.predict(window)
         model_max = max(model_max or 0.0, prediction.probability)
         if prediction.probability > guarded_max and not model_cancelled(window):
@@ -114,7 +178,34 @@ def rule_match(norm: str) -> EmergencyMatch | None:
 def model_match(norm: str, threshold: float | None = None) -> EmergencyMatch | None:
     """The model's category for the best window of `norm` above `threshold` that no guard cancels (no rules)."""
     limit = THRESHOLD if threshold is None else threshold
-    return Assessment(None, *_scores(norm, learned.load())).decide(limit)
+    return Assessment(None, *_scores(passages(norm), learned.load())).decide(limit)
+
+
+def passages(norm: str) -> list[str]:
+    """`norm` as passages of whole sentences, at most `PASSAGE_WORDS` words each; a longer sentence is cut into pieces
+    that overlap by `PASSAGE_OVERLAP` words. A transcript of one passage is read exactly as a whole."""
+    found: list[str] = []
+    held: list[str] = []
+    count = 0
+    for sentence in norm.split(" . "):
+        words = sentence.split()
+        if len(words) > PASSAGE_WORDS:
+            if held:
+                found.append(" . ".join(held))
+                held, count = [], 0
+            step = PASSAGE_WORDS - PASSAGE_OVERLAP
+            found.extend(
+                " ".join(words[start : start + PASSAGE_WORDS]) for start in range(0, len(words) - PASSAGE_OVERLAP, step)
+            )
+            continue
+        if held and count + len(words) > PASSAGE_WORDS:
+            found.append(" . ".join(held))
+            held, count = [], 0
+        held.append(sentence)
+        count += len(words)
+    if held:
+        found.append(" . ".join(held))
+    return found
 
 
 def windows(norm: str) -> list[str]:

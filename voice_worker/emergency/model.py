@@ -7,8 +7,10 @@ dropped) and lets it veto a rule hit it is all but sure is ordinary. Features ar
 the classifier is a softmax over "none" plus the emergency categories, in `CLASSES` order.
 
 The weights (`weights.npz`, next to this module) are trained and measured by the offline kit:
-`python -m offline_kit.emergency_training train|held-out`. Inference is pure: the weights load once, lazily, from
-the package file; nothing logs or keeps the text.
+`python -m offline_kit.emergency_training train|held-out`. Inference is pure: nothing logs or keeps the text. The
+voice worker loads and checks the weights at prewarm (`load_checked`), from the package file or
+`CAMILLE_EMERGENCY_WEIGHTS`, and refuses to start with `ModelUnusable` when they are missing or corrupt: a detector
+without its model would quietly miss what only the model catches.
 """
 
 import itertools
@@ -23,7 +25,7 @@ import numpy.typing as npt
 
 from contracts.emergency import EmergencyCategory
 
-__all__ = ["CLASSES", "WEIGHTS", "Model", "Prediction", "features", "load"]
+__all__ = ["CLASSES", "WEIGHTS", "Model", "ModelUnusable", "Prediction", "features", "load", "load_checked"]
 
 BITS = 18
 NONE: Final = "none"
@@ -36,6 +38,13 @@ WEIGHTS: Final = Path(__file__).with_name("weights.npz")
 _MASK = (1 << BITS) - 1
 Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
+# Read at every check of a weights file: a model that cannot score it is not usable.
+_PROBE = "il ne respire plus et ses levres sont bleues"
+
+
+class ModelUnusable(Exception):
+    """The weights file is missing, unreadable, corrupt or trained for other classes (the message names the file
+    and what is wrong, never a transcript)."""
 
 
 def features(norm: str) -> list[int]:
@@ -86,10 +95,48 @@ def trained_classes(path: Path = WEIGHTS) -> tuple[str, ...]:
 
 @cache
 def load(path: Path = WEIGHTS) -> Model:
-    """Read the committed weights once; refuse weights trained for other classes than `CLASSES`."""
-    if trained_classes(path) != CLASSES:
-        raise ValueError(f"{path.name} was trained for other classes than {CLASSES}")
-    with np.load(path) as data:
-        scale = data["scale"].astype(np.float32)
-        weights = data["weights"].astype(np.float32) * scale
-        return Model(data["buckets"].astype(np.int64), weights, data["bias"].astype(np.float32))
+    """Read a weights file once and check it (`load_checked`); the same path gives the same model."""
+    return load_checked(path)
+
+
+def load_checked(path: Path = WEIGHTS) -> Model:
+    """Read a weights file, refuse it unless it is whole, trained for `CLASSES` and scores a sentence; `ModelUnusable`
+    otherwise."""
+    try:
+        with np.load(path) as data:
+            classes = tuple(str(name) for name in data["classes"])
+            if classes != CLASSES:
+                raise ModelUnusable(f"{path.name} was trained for other classes than {', '.join(CLASSES)}")
+            scale = data["scale"].astype(np.float32)
+            weights = data["weights"].astype(np.float32) * scale
+            model = Model(data["buckets"].astype(np.int64), weights, data["bias"].astype(np.float32))
+    except ModelUnusable:
+        raise
+    except FileNotFoundError:
+        raise ModelUnusable(f"emergency model weights not found: {path}") from None
+    except Exception as exc:  # a truncated zip, a missing array, a wrong dtype: all mean the file is not a model
+        raise ModelUnusable(f"emergency model weights unreadable: {path} ({type(exc).__name__})") from None
+    _check_shapes(model, path)
+    try:
+        probability = model.predict(_PROBE).probability
+    except Exception as exc:
+        raise ModelUnusable(f"emergency model cannot score a sentence: {path} ({type(exc).__name__})") from None
+    if not np.isfinite(probability):
+        raise ModelUnusable(f"emergency model scores are not numbers: {path}")
+    return model
+
+
+def _check_shapes(model: Model, path: Path) -> None:
+    columns = len(CLASSES)
+    if model.weights.ndim != 2 or model.weights.shape != (model.buckets.size, columns):
+        raise ModelUnusable(
+            f"emergency model weights have shape {model.weights.shape}, not ({model.buckets.size}, {columns}): {path}"
+        )
+    if model.bias.shape != (columns,):
+        raise ModelUnusable(f"emergency model bias has shape {model.bias.shape}, not ({columns},): {path}")
+    if model.buckets.size and (
+        np.any(np.diff(model.buckets) <= 0) or model.buckets[0] < 0 or model.buckets[-1] > _MASK
+    ):
+        raise ModelUnusable(f"emergency model buckets are not sorted hashed ids: {path}")
+    if not (np.all(np.isfinite(model.weights)) and np.all(np.isfinite(model.bias))):
+        raise ModelUnusable(f"emergency model weights are not numbers: {path}")

@@ -57,6 +57,70 @@ _INFINITIVE_SLOT = re.compile(
     r"(?:e|ee|es|ees|ez|ai)\b"
 )
 
+# Second-language French often drops the conjugation: "mon fils tomber", "il pas respirer", "moi avoir mal". After a
+# subject, an infinitive of this list is read as the present ("mon fils tombe", "il ne respire pas"), so the rules and
+# the model read one form. Correct French never puts these infinitives straight after a subject.
+# "lui", "moi" and "eux" are objects, not subjects, after a verb or a preposition: "je vais lui parler", "pour lui
+# dire", "laissez moi parler" are correct French.
+_SUBJECT = (
+    r"(?:il|elle|je|ils|elles|lui|moi|eux|(?:mon|ma|mes|son|sa|ses|notre|le|la|les) (?:fils|fille|mari|femme"
+    r"|epouse|enfant|enfants|bebe|mere|pere|maman|papa|frere|soeur|grand pere|grand mere|copain|copine|voisin|voisine"
+    r"|ami|amie|collegue|patron|oncle|tante|gamin|gamine|cousin|cousine)|bebe)"
+)
+_CONJUGATED = {
+    "avoir": "a", "etre": "est", "faire": "fait", "pouvoir": "peut", "vouloir": "veut", "boire": "boit",
+    "prendre": "prend", "perdre": "perd", "mettre": "met", "dormir": "dort", "mourir": "meurt", "venir": "vient",
+    "reagir": "reagit", "repondre": "repond", "ouvrir": "ouvre", "sentir": "sent", "voir": "voit", "vomir": "vomit",
+    "evanouir": "evanouit", "sortir": "sort", "partir": "part", "tenir": "tient", "entendre": "entend",
+    "devenir": "devient", "convulser": "convulse", "savoir": "sait", "dire": "dit",
+}  # fmt: skip
+_FIRST_PERSON = {"avoir": "ai", "etre": "suis", "pouvoir": "peux", "vouloir": "veux", "faire": "fais", "savoir": "sais"}
+_INFINITIVE_AFTER_SUBJECT = re.compile(
+    rf"\b({_SUBJECT}) (?:(pas|plus|jamais) )?((?:se |s |me |m )?)([a-z]{{2,}}er|{'|'.join(_CONJUGATED)})\b"
+    r"(?: (pas|plus|jamais)\b)?"
+)
+# An infinitive after a subject is correct French when the subject is inverted ("peut il passer", "faut il faire")
+# or the object of a verb of perception ("je sens plus le bebe bouger", "il a vu sa fille tomber").
+_BEFORE_SUBJECT = re.compile(
+    r"\b(?:peut|peuvent|peux|faut|faudrait|doit|doivent|dois|devrait|veut|veulent|voudrait|vaut|va|vont|vais|sait"
+    r"|pourrait|pourra|aurait|est|sera|puis|dois|fait|fais|faire|laisse|laisser|laissez|vu|vois|voit|voir|voyez"
+    r"|regarde|regarder|entend|entends|entendu|entendre|sens|sent|senti|sentir|ecoute|ecouter|vais|ira)"
+    r"(?: (?:plus|pas|jamais|ne|n))? $"
+)
+_BEFORE_OBJECT = frozenset(
+    {"pour", "de", "d", "a", "sans", "par", "en", "dois", "peux", "veux", "voudrais", "aimerais", "pourrais",
+     "devrais", "essaie", "essaye", "ose", "pouvez", "voulez", "devez", "allez", "vas", "sais", "savez", "aide",
+     "aidez", "excusez", "laissez", "dites", "demande", "demander", "interdit", "permet", "conseille", "empeche",
+     "oblige", "apprend", "appris", "montre", "montrer", "faut", "vais", "va", "peut", "veut", "doit", "fait",
+     "faire", "laisse", "ecoute", "regarde", "vu", "voir", "entendu", "senti", "avant", "apres", "vient", "viens",
+     "venez", "pouvons", "du", "pu", "voulu", "su", "fallu", "aller", "venir", "essayer", "pouvoir", "vouloir",
+     "devoir", "doivent", "peuvent", "veulent"}
+)  # fmt: skip
+# First-group infinitives that are nouns or adjectives more often than verbs after a subject word.
+_NOT_VERBS = frozenset({"premier", "dernier", "cancer", "clavier", "entier", "hier", "fer", "mer", "hiver", "leger"})
+
+
+def _conjugate(match: re.Match[str]) -> str:
+    subject, before, reflexive, verb, after = match.groups()
+    if verb in _NOT_VERBS or _BEFORE_SUBJECT.search(match.string, max(match.start() - 40, 0), match.start()):
+        return match.group()
+    if subject in {"lui", "moi", "eux"} and not (before or after):
+        previous = match.string[max(match.start() - 20, 0) : match.start()].split()
+        if previous and previous[-1] in _BEFORE_OBJECT:
+            return match.group()
+    first = subject in {"moi", "je"}
+    present = (_FIRST_PERSON.get(verb) if first else None) or _CONJUGATED.get(verb) or verb[:-2] + "e"
+    person = "je" if first else ("il" if subject == "lui" else "ils" if subject == "eux" else subject)
+    reflexive = reflexive.strip()
+    if reflexive:
+        reflexive = "me" if first else "se"
+        present = f"{reflexive} {present}"
+    if first and present[0] in "aeiouy" and not reflexive:
+        person = "j"
+    negation = before or after
+    return f"{person} ne {present} {negation}" if negation else f"{person} {present}"
+
+
 _PU_AFTER = frozenset(
     {"ai", "a", "as", "avons", "avez", "ont", "avait", "avais", "aurait", "aurais", "pas", "plus", "jamais", "eu"}
 )
@@ -67,7 +131,8 @@ _PU_AFTER = frozenset(
 _ELIDED = re.compile(r"(qu|[cdjlmnst])([aeiouyh][a-z]{3,}|air|eau|une)")
 _KEEP_WHOLE = frozenset(
     {"dont", "sont", "taux", "lait", "mont", "savait", "savais", "lavait", "sein", "lune", "mais", "sais", "selles",
-     "selle", "dents", "seule", "seules", "sauf", "lever", "leve", "levee", "levres", "tenu", "tenue", "meme"}
+     "selle", "dents", "seule", "seules", "sauf", "lever", "leve", "levee", "levres", "tenu", "tenue", "meme",
+     "centre"}
 )  # fmt: skip
 
 
@@ -114,4 +179,5 @@ def normalize(text: str) -> str:
             if not words or part != words[-1]:
                 words.append(part)
     text = _INFINITIVE_SLOT.sub(r"\1\2er", _FILLER_PHRASE.sub("", " ".join(words)))
+    text = _INFINITIVE_AFTER_SUBJECT.sub(_conjugate, text)
     return text.strip(" .")

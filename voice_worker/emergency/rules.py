@@ -1317,6 +1317,181 @@ RULES: Final[dict[EmergencyCategory, tuple[Rule, ...]]] = {
             unless=r"\b(?:regles|gencives?|prise de sang|un peu)\b",
         ),
     ),
+    EmergencyCategory.SEVERE_BURN: (
+        Rule(
+            "burn_severe_named",
+            r"\b(?:brulures?|brule|brulee|brules|brulees) (?:tres )?(?:grave|graves|profonde|profondes|etendue"
+            r"|etendues|importante|importantes|serieuse|serieuses|severe|severes|enorme|enormes)\b"
+            r"|\b(?:brulures?|brule\w*) (?:du|au|de) (?:deuxieme|second|troisieme|2e|3e|2eme|3eme|2 eme|3 eme|2|3)"
+            r" degre|\bgrand(?:e|s|es)? brule\w*|\b(?:gravement|grievement|salement|serieusement|tres) brule\w*"
+            r"|\bbrul\w* (?:partout|de partout|sur tout le corps|sur (?:tout|toute) (?:le|son|sa|la|l)"
+            r" (?:bras|jambe|corps|dos|ventre|torse|visage|main|poitrine|figure|cuisse|avant bras)|vif|gravement"
+            r"|grievement|serieusement)\b"
+            r"|\b(?:grosse|grande|enorme|large) brulure\b",
+            state=True,
+            unless=r"\b(?:estomac|gastrique|reflux|urin\w*|pipi|coup de soleil|soleil|d yeux|aux yeux qui piquent)\b",
+        ),
+        Rule(
+            "on_fire",
+            r"\b(?:vetements?|habits?|pull|robe|cheveux|pyjama|t shirt|tee shirt|chemise|manche|pantalon|il|elle"
+            r"|lui|je)(?: \w+){0,2} (?:a |ont |avait |ont )?(?:pris|prend|prennent|prenait|prendre) feu\b"
+            rf"|\b(?:{_PERSON}|vetements?|habits|cheveux|maison|cuisine|appartement|appart|chambre|voiture|immeuble"
+            r"|salon|garage|grange|pull|robe)(?: est| sont| etait| a pris| ont pris)?(?: tout| toute| toutes| tous)?"
+            r" (?:en feu|en flammes?)\b|\b(?:dans les flammes|transforme\w* en torche|s est immole\w*)\b"
+            r"|\b(?:incendie|le feu) (?:dans|chez|a) (?:la|le|l|notre|ma|mon|nous|moi|lui)\b"
+            r"|\b(?:il y a|y a) (?:le )?feu (?:dans|chez|a)\b|\bexplosion\b.{0,60}\bbrul\w*"
+            r"|\bbrul\w*\b.{0,60}\bexplosion\b|\bretour de flammes?\b",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:bougie|cigarette|barbecue eteint|feu de cheminee|feu d artifice|coup de feu|feu rouge"
+            r"|feu vert|feux)\b",
+        ),
+        Rule(
+            "scald",
+            r"\b(?:ebouillant\w*)\b"
+            r"|\b(?:eau|huile|soupe|lait|cafe|the|graisse|friture|bouillon|pates|casserole|marmite|bouilloire"
+            r"|friteuse|cocotte|bitume|goudron|metal|cire|caramel|sucre)(?: \w+){0,3} (?:bouillante?s?|brulante?s?"
+            r"|qui bout|qui bouillait|chaude?s?|en fusion|fondue?)\b.{0,80}"
+            r"\b(?:renverse\w*|dessus|sur (?:lui|elle|moi|son|sa|ses|mon|ma|mes|le|la|les)|brul\w*|cloques?|peau"
+            r"|visage|bras|jambe|ventre|torse|dos|pieds?)"
+            r"|\b(?:renverse\w*|tombe\w*|reverse\w*|projete\w*|recu)\b.{0,60}\b(?:eau|huile|soupe|lait|cafe|the"
+            r"|graisse|friture|casserole|bouilloire|friteuse)(?: \w+){0,3} (?:bouillante?s?|brulante?s?|qui bout"
+            r"|qui bouillait|chaude?s?)\b"
+            r"|\b(?:bain|douche|baignoire)(?: \w+){0,3} (?:bouillante?|brulante?|beaucoup trop chaude?)\b"
+            r"|\b(?:main|bras|pied|jambe|doigts|tete) (?:\w+ ){0,2}dans (?:l huile|la friteuse|l eau bouillante"
+            r"|la casserole|le feu|les flammes|la braise|les braises)\b",
+            state=True,
+            unless=r"\b(?:tiede|pas si chaud\w*|rien du tout|aucune marque)\b",
+        ),
+        Rule(
+            "chemical_burn",
+            r"\b(?:acide|soude|javel|javelle|produits? (?:chimiques?|caustiques?|corrosifs?|menagers?|d entretien)"
+            r"|chaux|ciment|deboucheur|destop|ammoniaque|chlore|decapant|detartrant)\b.{0,60}"
+            r"\b(?:dans (?:les|l|son|ses|mes|l un des|un) (?:yeux|oeil)|sur (?:la|le|les|sa|son|ses|ma|mon|mes)"
+            r" (?:peau|visage|figure|bras|mains?|jambes?|corps|ventre|torse|cou)|brul\w*|ronge\w*|cloques?"
+            r"|la peau (?:part|se decolle|fond)|projet\w*|eclabouss\w*|gicl\w*)"
+            r"|\b(?:projet\w*|eclabouss\w*|gicl\w*|rec\w*|renverse\w*)\b.{0,40}\b(?:acide|soude|javel|produit chimique"
+            r"|produit caustique|chaux|deboucheur|destop|ammoniaque)\b.{0,40}\b(?:yeux|oeil|visage|figure|peau|bras"
+            r"|main|dessus)",
+            state=True,
+            follow_up=False,
+            unless=r"\b(?:bu|bois|boit|avale\w*|mange\w*|ingere\w*|gorgee|gants)\b",
+        ),
+        Rule(
+            "electrocution",
+            r"\b(?:electrocut\w*|electrise\w*|foudroy\w*|frappe\w* par la foudre|touche\w* par la foudre)\b"
+            r"|\bdecharges? electriques?\b|\b(?:pris|prend|recu|recoit|prendre)(?: \w+){0,2} (?:une |un |le |du )?"
+            r"(?:coup de jus|jus|courant|decharge)\b(?! (?:d air|d eau))"
+            r"|\b(?:fil|fils|cable|cables|prise|ligne) (?:electrique|a haute tension|haute tension)\b.{0,60}"
+            r"\b(?:touche\w*|tombe\w*|colle\w*|brul\w*|inconscient\w*|bouge plus|respire)"
+            r"|\bfoudre (?:est |lui est |m est |leur est )?tombee? sur\b",
+            state=True,
+            unless=r"\b(?:coupure de courant|panne de courant|facture|electricien|compteur|rien du tout|statique"
+            r"|chaise electrique|un peu|picot\w*|rien d autre|rien de grave)\b",
+        ),
+        Rule(
+            "burn_face_or_airway",
+            r"\bbrul\w* (?:au|a la|aux|a l|sur le|sur la|sur les|dans la|dans le) (?:visage|figure|yeux|oeil|cou"
+            r"|levres|bouche|gorge|parties|sexe|mains|deux mains|torse|thorax|ventre|dos)\b"
+            r"|\b(?:peau|chair) (?:qui )?(?:est )?(?:part|partie|se decolle|s en va|fond|a fondu|toute? noire"
+            r"|carbonise\w*|cartonne\w*|toute? blanche|blanche et dure|collee)\b|\bcarbonise\w*\b"
+            r"|\b(?:cloques?|phlyctenes?)\b.{0,40}\b(?:partout|enormes?|grosses?|tout le|toute la|tout son|toute sa"
+            r"|sur (?:tout|toute))\b|\b(?:couverte?s? de|plein de|pleine? de|beaucoup de|beaucoup|grosses?|enormes?)"
+            r" (?:cloques|phlyctenes)\b"
+            r"|\b(?:inhal\w*|respir\w*) (?:beaucoup de |de la |la |des |les |trop de )?(?:fumees?|gaz brulants?)\b"
+            r".{0,60}\b(?:feu|incendie|flammes?|brul\w*|tousse\w*|voix|crache\w*)",
+            state=True,
+            unless=r"\b(?:estomac|gastrique|reflux|urin\w*|pipi|coup de soleil|soleil|rasoir|epilation|cigarette"
+            r"|fer a repasser|four|plaque|piment|langue)\b",
+        ),
+    ),
+    EmergencyCategory.MAJOR_TRAUMA: (
+        Rule(
+            "run_over",
+            r"\b(?:renverse\w*|fauche\w*|percute\w*|heurte\w*|ecrase\w*|happe\w*|tape\w*) (?:\w+ ){0,2}(?:par|sous)"
+            r" (?:une|un|la|le|les|des) (?:voiture|auto|camion|bus|car|moto|scooter|tram|tramway|train|vehicule|4x4"
+            r"|chauffard|poids lourd|camionnette|tracteur|velo|trottinette)\b"
+            r"|\b(?:une|un|la|le) (?:voiture|camion|bus|moto|scooter|vehicule|chauffard|tram|train)"
+            r" (?:l|lui|les|m|nous) (?:a |ont )?(?:renverse\w*|fauche\w*|percute\w*|roule dessus|passe dessus)\b"
+            r"|\b(?:sous|passe sous) (?:les roues|une voiture|un camion|le train|le tram|un bus)\b"
+            r"|\b(?:voiture|camion|bus|moto|scooter|vehicule|chauffard|tram|train|camionnette)(?: \w+){0,2}"
+            r" (?:a |l a |les a |m a |nous a )?(?:renverse\w*|fauche\w*|percute\w*|roule sur)\b"
+            r"|\b(?:se|s est|me suis|s etait) (?:fait|faire|fais) (?:renverser|percuter|faucher|rouler dessus)\b",
+            negatable=False,
+            state=True,
+            unless=r"\b(?:jouet|jeu video|manege|autotamponneuse|reve|film)\b",
+        ),
+        Rule(
+            "road_accident",
+            r"\b(?:grave|gros|terrible|violent|enorme) accident\b|\baccident (?:tres )?(?:grave|violent|terrible)\b"
+            r"|\b(?:accident|collision|choc)\b(?: \w+){0,6} (?:voiture|auto|moto|scooter|velo|route|circulation"
+            r"|trottinette|camion|quad|bus|frontal|autoroute)\b.{0,80}\b(?:inconscient\w*|bouge plus|bouge pas"
+            r"|ne repond|repond plus|repond pas|coince\w*|bloque\w* dans|saign\w*|sang|ejecte\w*|sent plus (?:ses|les)"
+            r" jambes|respire|casque|la tete|par terre|au sol|hurle|blesse\w*|urgence|vite|secours|pompiers|samu)"
+            r"|\b(?:vient|viens|viennent) d (?:avoir|etre|se faire) (?:\w+ ){0,3}(?:accident|renverse\w*|percute\w*"
+            r"|fauche\w*)\b"
+            r"|\bcarambolage\b|\bsortie de route\b|\b(?:fait|faite|faits) des tonneaux\b|\bchoc frontal\b"
+            r"|\bejecte\w* (?:de|du|par) (?:la|le|sa|son) (?:voiture|moto|vehicule|pare brise|scooter|siege)"
+            r"|\b(?:traverse|passe a travers) le pare brise\b|\bmotard\b.{0,40}\b(?:sol|terre|bouge|inconscient)",
+            state=True,
+            unless=r"\b(?:constat|assurance|assureur|carrosserie|garage|expertise|rayure|parechoc|pare choc|rien de"
+            r" grave|plus de peur que de mal|juste de la tole|que materiel|materiel)\b",
+        ),
+        Rule(
+            "fall_from_height",
+            r"\b(?:tombe\w*|chute\w*|glisse\w*|bascule\w*) (?:\w+ ){0,2}(?:(?:du|de la|d un|d une|de l|depuis (?:le|la"
+            r"|un|une|l)|par (?:la|le|une|un)|du haut (?:du|de la|d un|d une|de l)) )?(?:toit|toiture|echelle"
+            r"|echafaudage|balcon|fenetre|arbre|falaise|grenier|mezzanine|pont|terrasse|muret|mur|rempart|etage"
+            r"|premier etage"
+            r"|deuxieme etage|troisieme etage|\d+(?: ?e| ?eme)? etage|chantier|grue|pylone|rocher|cheval|nacelle"
+            r"|escabeau|haut de l echelle|haut du mur|gouttiere|velux)\b"
+            r"|\b(?:tombe\w*|chute\w*|fait une chute) (?:\w+ ){0,2}(?:de|d) (?:plus de |environ |pres de |au moins )?"
+            r"(?:\d+|deux|trois|quatre|cinq|six|sept|huit|dix|quinze|vingt) metres\b"
+            r"|\bchute (?:de|d une) (?:grande )?hauteur\b|\bdefenestr\w*\b(?<!se defenestrer)"
+            r"|\b(?:tombe\w*|chute\w*|degringol\w*|devale\w*)\b(?: \w+){0,4} (?:escaliers?|marches)\b.{0,80}"
+            r"\b(?:inconscient\w*|bouge plus|bouge pas|ne repond|repond plus|repond pas|saign\w*|sang|la tete|crane"
+            r"|sent plus (?:ses|les) jambes|peut plus (?:se )?(?:lever|bouger)|arrive plus a (?:se )?(?:lever"
+            r"|bouger)|os|tordu\w*|bizarre|hurle|cri\w*|respire)",
+            state=True,
+            unless=r"\b(?:rien de (?:grave|casse)|juste (?:un bleu|une bosse)|se (?:releve|relevait)|va bien"
+            r"|plus de peur que de mal|cheville foulee|entorse)\b",
+        ),
+        Rule(
+            "trapped_or_crushed",
+            r"\b(?:coince\w*|bloque\w*|pris\w*|ecrase\w*|enseveli\w*|enferme\w*) (?:\w+ ){0,2}(?:sous|dans|entre)"
+            r" (?:(?:la|le|les|l|un|une|sa|son|ses|des) )?(?:\w+ ){0,1}(?:voiture|vehicule|carcasse|tole|tracteur"
+            r"|camion|arbre|mur|poutre|machine|machines|decombres|gravats|engin|moto|presse|tas|eboulement"
+            r"|remorque|tranchee|rouleaux?|broyeur|betonniere|engrenage|portail|dalle|chariot|benne|charpente"
+            r"|pelleteuse)\b"
+            r"|\b(?:ecrase\w*|broye\w*|happe\w*) (?:\w+ ){0,2}(?:par|sous) (?:la|le|les|l|un|une|sa|son) (?:\w+ )?"
+            r"(?:porte|machine|presse|tracteur|camion|poutre|mur|arbre|voiture|engin|rouleau|broyeur|chariot|palette"
+            r"|portail|charge|benne|dalle|tronc)\b"
+            r"|\b(?:desincarcer\w*|decarcer\w*|eboul\w*|effondrement|enseveli\w*)\b|\bcoince\w* dessous\b"
+            r"|\b(?:mur|toit|plafond|arbre|armoire|tracteur|poutre|echafaudage|dalle|palette|machine|etagere|tronc"
+            r"|branche|voiture|portail|charpente|tas de bois|chargement)\b(?: \w+){0,3} (?:(?:est |s est )?tombe\w*"
+            r"|s est effondre\w*|s effondre|effondre\w*|renverse\w*|bascule\w*) (?:sur (?:lui|elle|eux|moi|mon|ma|son"
+            r"|sa|ses|les|le|la)|dessus)\b",
+            state=True,
+            unless=r"\b(?:embouteillage|bouchons?|trafic|ascenseur en panne|au travail|au bureau|doigt dans la porte"
+            r"|dos bloque|le dos|les dos|rien de grave)\b",
+        ),
+        Rule(
+            "major_injury",
+            r"\bfractures? ouvertes?\b|\bos (?:qui )?(?:sort|sortait|depasse|depassait|traverse|perce)\b"
+            r"|\b(?:jambe|bras|pied|main|cuisse)\w* (?:\w+ ){0,2}(?:arrache\w*|ecrase\w*|broye\w*|a l envers"
+            r"|dans un angle|completement tordu\w*|plie\w* dans le mauvais sens)\b"
+            r"|\b(?:jambe|hanche)\w* (?:\w+ ){0,2}(?:raccourcie|tournee vers l exterieur|deformee)\b"
+            r"|\bempal\w*|\bpolytraumatis\w*|\btraumatisme cranien (?:grave|severe|violent)"
+            r"|\b(?:ne )?sen[st] plus (?:ses|mes|les) jambes\b.{0,60}\b(?:tomb\w*|chute|accident|dos|choc|plonge\w*)"
+            r"|\b(?:tomb\w*|chute|accident|plonge\w*)\b.{0,60}\b(?:ne )?sen[st] plus (?:ses|mes|les) (?:jambes|bras)\b"
+            r"|\bplonge\w* (?:\w+ ){0,3}(?:tete la premiere|pas assez profond|piscine vide)\b.{0,60}\b(?:bouge"
+            r"|sent|cou|dos)"
+            r"|\b(?:coup de|coups de) (?:sabot|corne|tete de vache|taureau)\b.{0,60}\b(?:ventre|thorax|tete|poitrine"
+            r"|inconscient|sang)",
+            state=True,
+            unless=r"\b(?:film|serie|reve|jeu)\b",
+        ),
+    ),
 }
 
 # --- Shared guards -------------------------------------------------------------------------------------------
