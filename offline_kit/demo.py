@@ -60,8 +60,9 @@ async def run_demo(
     from camille.stack import local_stack
     from offline_kit.local_call import TranscriptLine, offline_phrasebook, run_simulated_call
     from offline_kit.simulator import load_scenario, write_call_wav
-    from runtime.bus import connect, nats_url_or_embedded
+    from runtime.bus import connect, nats_endpoint
     from runtime.clinic import load_clinic
+    from runtime.identities import Identity
     from tool_runner.settings import ToolRunnerSettings
     from voice_worker.settings import VoiceWorkerSettings
 
@@ -75,9 +76,9 @@ async def run_demo(
             echo(f"rendered {rendered} fixed phrase(s) offline into {settings.phrase_cache_dir}")
         tools = ToolRunnerSettings(data_dir=data_dir, env="development")
         audit = AuditSinkSettings(data_dir=data_dir, env="development")
-        with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
-            async with local_stack(nats_url, tools, audit) as stack:
-                nc = await connect(nats_url, name="camille-demo")
+        with nats_endpoint(settings) as nats:
+            async with local_stack(nats, tools, audit) as stack:
+                nc = await connect(nats, Identity.VOICE_WORKER, name="camille-demo")
                 try:
                     echo(f"scenario {scenario.name}: calling Camille")
 

@@ -20,10 +20,11 @@ def voice_worker(
     """Hand the arguments to LiveKit's worker CLI (`dev`, `start`, `console`, `connect`, `download-files`)."""
     from livekit.agents import cli
 
-    from runtime.logs import drop_livekit_pii
+    from runtime.logs import drop_livekit_pii, mask_phone_numbers
     from voice_worker.server import agent_server
     from voice_worker.settings import VoiceWorkerSettings
 
     drop_livekit_pii()
+    mask_phone_numbers()  # LiveKit sets up the handlers: the mask goes on every record, whatever handler prints it
     sys.argv = ["camille voice-worker", *(args or [])]
     cli.run_app(agent_server(VoiceWorkerSettings()))
