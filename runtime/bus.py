@@ -9,6 +9,7 @@ with the seed generated for it in `<data_dir>/nats/credentials/` (0600), or in p
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -79,6 +80,7 @@ def _port_open(port: int) -> bool:
 
 
 CREDS_JWT_MARKER = b"BEGIN NATS USER JWT"
+AUTHORIZATION_VIOLATION = "authorization violation"
 
 
 @dataclass(frozen=True)
@@ -247,20 +249,50 @@ def servers(url: str) -> list[str]:
     return [server.strip() for server in url.split(",")]
 
 
+class NatsAccessDenied(RuntimeError):
+    """The nats-server refused this identity's credentials: retrying would not help, so the service stops."""
+
+
 async def connect(
     endpoint: NatsEndpoint, identity: Identity, *, name: str, connect_timeout_s: float = CONNECT_TIMEOUT_S
 ) -> NATS:
-    """Connect as `identity`, with explicit timeouts and unbounded reconnects (a service outlives a NATS restart)."""
-    return await nats.connect(
-        servers=servers(endpoint.url),
-        name=name,
-        connect_timeout=connect_timeout_s,
-        reconnect_time_wait=0.5,
-        max_reconnect_attempts=-1,
-        ping_interval=10,
-        max_outstanding_pings=3,
-        **endpoint.connect_options(identity),
+    """Connect as `identity`, with explicit timeouts and unbounded reconnects (a service outlives a NATS restart).
+
+    Refused credentials end the attempt at once with NatsAccessDenied (the client would retry them for ever). Once
+    connected, what the server reports (a permission it denied, for one) is logged: subjects only, never payloads.
+    """
+    refused: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
+
+    async def on_error(exc: Exception) -> None:
+        if AUTHORIZATION_VIOLATION in str(exc).lower() and not refused.done():
+            refused.set_result(exc)
+        log.error("NATS (%s): %s", identity, exc)
+
+    connecting = asyncio.ensure_future(
+        nats.connect(
+            servers=servers(endpoint.url),
+            name=name,
+            connect_timeout=connect_timeout_s,
+            reconnect_time_wait=0.5,
+            max_reconnect_attempts=-1,
+            ping_interval=10,
+            max_outstanding_pings=3,
+            error_cb=on_error,
+            **endpoint.connect_options(identity),
+        )
     )
+    try:
+        await asyncio.wait({connecting, refused}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        connecting.cancel()
+        raise
+    if connecting.done():
+        return connecting.result()
+    connecting.cancel()
+    with contextlib.suppress(BaseException):
+        await connecting
+    source = endpoint.credentials(identity) or "no credentials"
+    raise NatsAccessDenied(f"nats-server refused the {identity} identity ({source}): check CAMILLE_NATS_CREDS_FILE")
 
 
 @contextlib.asynccontextmanager

@@ -54,6 +54,11 @@ def inbox_prefix(identity: Identity | str) -> str:
     return f"_INBOX.{identity}"
 
 
+def _rule(allowed: tuple[str, ...]) -> dict[str, list[str]]:
+    # An empty allow list is no restriction at all to nats-server: nothing allowed has to be said as "deny all".
+    return {"allow": list(allowed)} if allowed else {"deny": [">"]}
+
+
 @dataclass(frozen=True)
 class Permissions:
     publish: tuple[str, ...]
@@ -61,10 +66,7 @@ class Permissions:
     allow_responses: bool = False
 
     def server_block(self) -> dict[str, object]:
-        block: dict[str, object] = {
-            "publish": {"allow": list(self.publish)},
-            "subscribe": {"allow": list(self.subscribe)},
-        }
+        block: dict[str, object] = {"publish": _rule(self.publish), "subscribe": _rule(self.subscribe)}
         if self.allow_responses:
             block["allow_responses"] = {"max": 1}
         return block
