@@ -252,6 +252,17 @@ def retention(
     typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "expired": len(expired), "shredded": not dry_run}))
 
 
+@app.command("signing-key")
+def signing_key() -> None:
+    """Print a new Ed25519 key pair for audit signatures (JSON): `signing_key` for the voice workers'
+    CAMILLE_AUDIT_SIGNING_KEY, `verify_key` for the sink's CAMILLE_AUDIT_VERIFY_KEYS (add it beside the old one to
+    rotate, and drop the old one once its events are stored)."""
+    from runtime.audit_signature import AuditSigner
+
+    signer = AuditSigner.generate()
+    typer.echo(json.dumps({"signing_key": signer.signing_key_text(), "verify_key": signer.verify_key_text()}))
+
+
 @app.command("init-keys")
 def init_keys() -> None:
     """Create the key file CAMILLE_AUDIT_KEY_FILE names (mode 0600, one master key), once; an existing file is kept."""

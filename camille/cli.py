@@ -18,6 +18,7 @@ from audit_sink.cli import sink_app
 from camille.clinic import app as clinic_app
 from camille.devkit import mount_dev_verb
 from camille.docs import docs as tool_runner_docs
+from camille.nats import app as nats_app
 from camille.phrases import app as phrases_app
 from camille.up import app as up_app
 from scheduling_api.cli import app as scheduling_api_app
@@ -44,6 +45,7 @@ app.add_typer(token_service_app, name="token-service", help="The caller's web pa
 app.add_typer(voice_worker_app, name="voice-worker", help="The LiveKit voice worker (dev | start | console).")
 app.add_typer(clinic_app, name="clinic", help="Check clinic files.")
 app.add_typer(phrases_app, name="phrases", help="The clinic's fixed phrases as pre-rendered audio.")
+app.add_typer(nats_app, name="nats", help="NATS identities: one NKEY per service and the server's permissions.")
 mount_dev_verb(app, "demo", "offline_kit.demo", "One scripted call, offline, through the whole system.", "camille demo")
 mount_dev_verb(
     app, "simulator", "offline_kit.simulator.cli", "A local OpenAI Realtime protocol server.", "camille simulator"

@@ -46,7 +46,7 @@ class ConfigurationError(RuntimeError):
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CAMILLE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="CAMILLE_", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     env: Environment = Field(default=Environment.DEVELOPMENT, description="development or production.")
     nats_url: str | None = Field(

@@ -233,3 +233,37 @@ async def _audit_stream(sink: Client) -> Any:
 
 def _refusal() -> ToolFailure:
     return ToolFailure.of(ToolErrorCode.NOT_PERMITTED, "refused", reason=RefusalReason.SMS_APPOINTMENT_NOT_IN_CALL)
+
+
+async def test_the_production_credentials_work_on_a_server_that_includes_their_block(tmp_path: Path) -> None:
+    """`camille nats credentials DIR` writes the seeds and the authorization block; a nats-server whose own config
+    includes that block (as a production one would) accepts each service's seed and no anonymous client."""
+    from typer.testing import CliRunner
+
+    from camille.cli import app
+    from runtime.bus import free_port, nats_server_binary
+
+    directory = tmp_path / "creds"
+    result = CliRunner().invoke(app, ["nats", "credentials", str(directory)])
+    assert result.exit_code == 0, result.output
+    port = free_port()
+    config = directory / "server.conf"
+    store = str(tmp_path / "js")
+    config.write_text(f"listen: 127.0.0.1:{port}\njetstream {{ store_dir: {store!r} }}\ninclude ./nats-auth.conf\n")
+    process = await asyncio.create_subprocess_exec(str(nats_server_binary()), "-c", str(config))
+    try:
+        url = f"nats://127.0.0.1:{port}"
+        for identity in Identity:
+            endpoint = NatsEndpoint(url, creds_file=directory / f"{identity}.nk")
+            for _ in range(200):
+                try:
+                    nc = await connect(endpoint, identity, name="production-block")
+                    break
+                except OSError:  # not listening yet
+                    await asyncio.sleep(0.05)
+            await nc.close()
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0)
+    finally:
+        process.terminate()
+        await process.wait()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from runtime.audit_signature import AuditSigner
 from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from tests.service_env import SETTINGS_OF, settings_in
 
@@ -19,6 +20,9 @@ CLINIC_IN_CONTAINER = "/etc/camille/clinic.yaml"
 
 class Unset(Exception):
     """A `${NAME:?error}` whose variable is unset or empty: `docker compose` stops with this error."""
+
+
+SIGNER = AuditSigner.generate()
 
 
 def interpolate(value: Any, env: dict[str, str]) -> Any:
@@ -70,6 +74,8 @@ def filled(repo_root: Path, clinic: Path) -> dict[str, str]:
         "LIVEKIT_API_SECRET": "L" * 40,
         "OPENAI_API_KEY": "sk-" + "x" * 40,
         "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
+        "CAMILLE_AUDIT_SIGNING_KEY": SIGNER.signing_key_text(),
+        "CAMILLE_AUDIT_VERIFY_KEYS": SIGNER.verify_key_text(),
     }
     return env_example(repo_root) | values
 
@@ -162,6 +168,7 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
             "livekit": "APIkey",
             "identity-hash": "h" * 44,
             "jetstream": "J" * 64,
+            "audit-signing": SIGNER.signing_key_text(),
         }.items():
             if marker in text:
                 holders.setdefault(secret, set()).add(name)
@@ -175,6 +182,7 @@ def test_each_secret_reaches_only_the_services_that_use_it(repo_root: Path, own_
         "livekit": {"voice-worker", "phrases", "token-service"},
         "identity-hash": {"voice-worker", "phrases"},
         "jetstream": {"nats"},
+        "audit-signing": {"voice-worker", "phrases"},
     }
 
 
