@@ -282,7 +282,8 @@ async def connect(
         )
     )
     try:
-        await asyncio.wait({connecting, refused}, return_when=asyncio.FIRST_COMPLETED)
+        pending: set[asyncio.Future[Any]] = {connecting, refused}
+        await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:
         connecting.cancel()
         raise
