@@ -100,6 +100,7 @@ async def run_demo(
                         )
                         elapsed = time.monotonic() - started
                     stored = await stack.stored_events(local.call.ctx.call_id, local.call.ctx.audit.published)
+                    verified_trail = await asyncio.to_thread(stack.sink.store.verify)  # `camille audit verify`
                 finally:
                     await nc.close()
         if wav is not None:
@@ -118,6 +119,7 @@ async def run_demo(
         "tool_calls": [call["name"] for call in local.tool_calls],
         "audit_events_published": local.call.ctx.audit.published,
         "audit_events_stored": stored,
+        "audit_verified": verified_trail.ok,
         "wav": str(wav) if wav else None,
         "transcript": [{"at_s": round(x.at_s, 3), "speaker": x.speaker, "text": x.text} for x in local.lines],
     }
@@ -128,7 +130,8 @@ async def run_demo(
         echo(f"tool {trip['tool']}: {trip['ms']} ms round trip")
     if report["response_ms"]:
         echo(f"response latency per turn (ms): {report['response_ms']}")
-    echo(f"audit: {report['audit_events_published']} published, {stored} stored")
+    verdict = "chains verified" if verified_trail.ok else "VERIFY FAILED"
+    echo(f"audit: {report['audit_events_published']} published, {stored} stored, {verdict}")
     if wav is not None:
         echo(f"call audio: {wav}")
     return report
