@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
+
+from runtime.identities import write_private_once
 
 ALGORITHM = "ed25519"
 DOMAIN = b"camille-audit-event-v1\n"
@@ -124,11 +125,5 @@ def development_signer(data_dir: Path) -> AuditSigner:
     path = data_dir / DEVELOPMENT_KEY_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process of the same run made it first
-        else:
-            with os.fdopen(fd, "w") as out:
-                out.write(AuditSigner.generate().signing_key_text() + "\n")
+        write_private_once(path, (AuditSigner.generate().signing_key_text() + "\n").encode())
     return AuditSigner.from_text(path.read_text())

@@ -14,8 +14,10 @@ replies on its own inbox prefix alone.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -164,14 +166,21 @@ def seed_file(directory: Path, identity: Identity | str) -> Path:
     return directory / f"{identity}{SEED_SUFFIX}"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    """Create `path` readable by its owner only, never overwriting one that exists (another process made it)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+def write_private_once(path: Path, data: bytes) -> None:
+    """Create `path` with `data`, readable by its owner only, unless it exists (another process made it first).
+
+    Written beside it, then linked into place: a process that finds the file finds it whole.
+    """
+    if path.exists():
         return
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
+    fd, staged = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        with contextlib.suppress(FileExistsError):
+            os.link(staged, path)
+    finally:
+        os.unlink(staged)
 
 
 @dataclass
@@ -189,7 +198,7 @@ class Credentials:
         for identity in identities:
             path = seed_file(self.directory, identity)
             if not path.exists():
-                _write_private(path, new_seed() + b"\n")
+                write_private_once(path, new_seed() + b"\n")
             public[identity] = public_key(path.read_bytes())
         return public
 

@@ -174,3 +174,15 @@ def test_local_runs_share_one_generated_signing_key(tmp_path: Path) -> None:
     assert (tmp_path / "audit-signing.key").stat().st_mode & 0o777 == 0o600
     data = b'{"call_id": "c"}'
     AuditSinkSettings(data_dir=tmp_path).audit_verifier().check(data, signer.sign(data))
+
+
+def test_processes_starting_together_get_one_whole_signing_key(tmp_path: Path) -> None:
+    """Job processes prewarm at once: whoever creates the key first, every one reads the same whole key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from runtime.audit_signature import development_signer
+
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: development_signer(tmp_path).verify_key_text(), range(32)))
+    assert len(keys) == 1
+    assert [path.name for path in tmp_path.iterdir()] == ["audit-signing.key"]  # nothing staged is left behind
