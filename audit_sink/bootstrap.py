@@ -15,7 +15,8 @@ from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
 from audit_sink.store import AuditStore
-from runtime.bus import connect
+from runtime.bus import NatsEndpoint, connect
+from runtime.identities import Identity
 from runtime.settings import Environment
 
 log = logging.getLogger(__name__)
@@ -55,19 +56,20 @@ class AuditSinkHandle:
 
 @contextlib.asynccontextmanager
 async def audit_sink_running(
-    settings: AuditSinkSettings, nats_url: str, *, registry: CollectorRegistry | None = None
+    settings: AuditSinkSettings, endpoint: NatsEndpoint, *, registry: CollectorRegistry | None = None
 ) -> AsyncIterator[AuditSinkHandle]:
     """Run a sink in this process, its metrics on `registry` (a private one when None): the stream and consumer
     exist when this yields; stops cleanly on exit."""
     if settings.env is Environment.PRODUCTION and settings.audit_stream_replicas < 3:
         log.warning("audit stream has %d replica(s): production wants 3", settings.audit_stream_replicas)
     keys = build_key_provider(settings)
+    verifier = settings.audit_verifier()
     store = await asyncio.to_thread(build_store, settings, keys)
-    nc = await connect(nats_url, name="audit-sink")
+    nc = await connect(endpoint, Identity.AUDIT_SINK, name="audit-sink")
     stop = asyncio.Event()
     try:
         metrics = AuditSinkMetrics(registry if registry is not None else CollectorRegistry())
-        sink = AuditSink(nc, store, settings, metrics)
+        sink = AuditSink(nc, store, settings, metrics, verifier)
         await sink.start()
         task = asyncio.create_task(sink.run(stop), name="audit-sink")
         try:

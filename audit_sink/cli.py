@@ -33,7 +33,7 @@ def serve() -> None:
     """Consume camille.v1.audit.> and store every event encrypted and hash-chained, until SIGTERM."""
     from audit_sink.bootstrap import audit_sink_running
     from audit_sink.settings import AuditSinkSettings
-    from runtime.bus import nats_url_or_embedded
+    from runtime.bus import NatsEndpoint, nats_endpoint
     from runtime.logs import configure
     from runtime.metrics import metrics_endpoint, new_registry
     from runtime.serve import wait_for_stop_signal
@@ -44,16 +44,16 @@ def serve() -> None:
     configure_export(settings.otel_exporter_otlp_endpoint, "camille-audit-sink")
     registry = new_registry()
 
-    async def run(nats_url: str) -> None:
-        async with audit_sink_running(settings, nats_url, registry=registry):
+    async def run(endpoint: NatsEndpoint) -> None:
+        async with audit_sink_running(settings, endpoint, registry=registry):
             typer.echo("audit sink: consuming camille.v1.audit.>", err=True)
             await wait_for_stop_signal()
 
     with (
         metrics_endpoint(registry, settings.metrics_port, settings.metrics_host),
-        nats_url_or_embedded(settings.nats_url, settings.data_dir) as url,
+        nats_endpoint(settings) as endpoint,
     ):
-        asyncio.run(run(url))
+        asyncio.run(run(endpoint))
 
 
 def _settings() -> AuditSinkSettings:
@@ -176,6 +176,7 @@ def replay(
 ) -> None:
     """Re-publish stored events (decrypted, with their Nats-Msg-Id) to feed a new consumer or a rebuilt store."""
     from audit_sink.replay import replay_records
+    from runtime.bus import NatsEndpoint
 
     settings = _settings()
     if not settings.nats_url:
@@ -184,7 +185,7 @@ def replay(
     store = _store()
     records = _selected(store, call_id, _aware(since), _aware(until))
     store.record_access(_actor(actor), "replay", reason, call_id, f"{len(records)} events to {subject or 'calls'}")
-    sent, skipped = asyncio.run(replay_records(store, records, settings.nats_url, subject))
+    sent, skipped = asyncio.run(replay_records(store, records, NatsEndpoint.from_settings(settings), subject))
     typer.echo(f"replayed {sent} events, skipped {skipped} erased", err=True)
 
 
@@ -251,6 +252,17 @@ def retention(
     typer.echo(json.dumps({"cutoff": cutoff.isoformat(), "expired": len(expired), "shredded": not dry_run}))
 
 
+@app.command("signing-key")
+def signing_key() -> None:
+    """Print a new Ed25519 key pair for audit signatures (JSON): `signing_key` for the voice workers'
+    CAMILLE_AUDIT_SIGNING_KEY, `verify_key` for the sink's CAMILLE_AUDIT_VERIFY_KEYS (add it beside the old one to
+    rotate, and drop the old one once its events are stored)."""
+    from runtime.audit_signature import AuditSigner
+
+    signer = AuditSigner.generate()
+    typer.echo(json.dumps({"signing_key": signer.signing_key_text(), "verify_key": signer.verify_key_text()}))
+
+
 @app.command("init-keys")
 def init_keys() -> None:
     """Create the key file CAMILLE_AUDIT_KEY_FILE names (mode 0600, one master key), once; an existing file is kept."""
@@ -298,10 +310,12 @@ def dead_letters_command(
         typer.echo("set NATS_URL", err=True)
         raise typer.Exit(2)
 
-    async def run(nats_url: str) -> list[dead_letters.DeadLetter]:
-        from runtime.bus import connected
+    async def run() -> list[dead_letters.DeadLetter]:
+        from runtime.bus import NatsEndpoint, connected
+        from runtime.identities import Identity
 
-        async with connected(nats_url, name="audit-dead-letters") as nc:
+        endpoint = NatsEndpoint.from_settings(settings)
+        async with connected(endpoint, Identity.AUDIT_SINK, name="audit-dead-letters") as nc:
             js = nc.jetstream(timeout=10)
             letters = await dead_letters.dead_letters(js)
             if requeue:
@@ -309,5 +323,5 @@ def dead_letters_command(
                     await dead_letters.requeue(js, letter)
             return letters
 
-    for letter in asyncio.run(run(settings.nats_url)):
+    for letter in asyncio.run(run()):
         typer.echo(json.dumps(letter.__dict__ | {"requeued": requeue}))

@@ -9,7 +9,7 @@ from nats.js.errors import NotFoundError
 
 from audit_sink.sink import HEADER_ERROR, HEADER_ORIGINAL_SEQ, HEADER_ORIGINAL_SUBJECT
 from audit_sink.stream import DEAD_LETTER_STREAM
-from contracts.subjects import HEADER_MSG_ID
+from contracts.subjects import HEADER_MSG_ID, HEADER_SIGNATURE
 
 
 @dataclass(frozen=True)
@@ -51,5 +51,7 @@ async def requeue(js: JetStreamContext, letter: DeadLetter) -> None:
     """Publish the message back to its audit subject (a fresh message id), then remove it from the dead letters."""
     msg = await js.get_msg(DEAD_LETTER_STREAM, letter.seq)
     headers = {HEADER_MSG_ID: f"requeued:{DEAD_LETTER_STREAM}:{letter.seq}"}
+    if signature := (msg.headers or {}).get(HEADER_SIGNATURE):  # checked again by the sink, as the first time
+        headers[HEADER_SIGNATURE] = signature
     await js.publish(letter.original_subject, msg.data or b"", headers=headers)
     await js.delete_msg(DEAD_LETTER_STREAM, letter.seq)

@@ -15,6 +15,18 @@ class AuditSinkMetrics:
         self.duplicates = Counter(
             "camille_audit_events_duplicate", "Redelivered audit events the store already held.", registry=registry
         )
+        self.rejected = Counter(
+            "camille_audit_events_rejected",
+            "Audit messages refused before the store: unsigned, signed by an unknown key, badly signed, or published "
+            "on another call's subject (reason).",
+            ["reason"],
+            registry=registry,
+        )
+        self.conflicts = Counter(
+            "camille_audit_events_conflicting",
+            "Audit events at a call and sequence the store already held with other content (the first is kept).",
+            registry=registry,
+        )
         self.dead_lettered = Counter(
             "camille_audit_dead_letters",
             "Audit messages this sink moved to the dead-letter stream.",

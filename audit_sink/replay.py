@@ -1,4 +1,8 @@
-"""Re-publish stored events to NATS, decrypted, with their original message ids."""
+"""Re-publish stored events to NATS, decrypted, with their original message ids and signatures.
+
+The replayed bytes are the event's canonical JSON, the bytes the voice worker signed, so a sink that reads them
+checks them as it checked the originals; the replay identity cannot sign anything itself.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,19 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from audit_sink.store import AuditStore, CallShreddedError, StoredRecord
-from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, audit_subject
-from runtime.bus import connected
+from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, HEADER_SIGNATURE, audit_subject
+from runtime.bus import NatsEndpoint, connected
+from runtime.identities import Identity
 
 PUBLISH_TIMEOUT_S = 10
 
 
 async def replay_records(
-    store: AuditStore, records: Sequence[StoredRecord], nats_url: str, subject: str | None = None
+    store: AuditStore, records: Sequence[StoredRecord], endpoint: NatsEndpoint, subject: str | None = None
 ) -> tuple[int, int]:
     """Publish each record's event; through JetStream when a stream holds the subject. Returns (sent, skipped)."""
     sent = skipped = 0
-    async with connected(nats_url, name="audit-replay") as nc:
+    async with connected(endpoint, Identity.AUDIT_REPLAY, name="audit-replay") as nc:
         js = nc.jetstream(timeout=PUBLISH_TIMEOUT_S)
         in_stream: dict[str, bool] = {}
         for record in records:
@@ -31,6 +36,8 @@ async def replay_records(
                 continue
             target = subject or audit_subject(event.call_id)
             headers = {HEADER_MSG_ID: event.dedup_id, HEADER_CALL_ID: event.call_id}
+            if signature := await asyncio.to_thread(store.signature, record):
+                headers[HEADER_SIGNATURE] = signature
             data = event.model_dump_json().encode()
             if target not in in_stream:
                 in_stream[target] = await _has_stream(js, target)

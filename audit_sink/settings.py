@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
-from runtime.settings import CommonSettings, given
+from runtime.audit_signature import AuditVerifier, KeyFormatError, development_signer
+from runtime.settings import CommonSettings, Environment, given
 
 PRODUCTION_STREAM_REPLICAS = 3
 
@@ -28,6 +29,11 @@ class AuditSinkSettings(CommonSettings):
         default=None,
         description="JSON key file (current id, master keys, index key). Unset in development: generated in data_dir.",
     )
+    audit_verify_keys: str | None = Field(
+        default=None,
+        description="The voice workers' audit signing public keys (base64, comma-separated); an event signed by none "
+        "of them is refused. Unset in development: the public half of <data_dir>/audit-signing.key.",
+    )
     audit_stream_replicas: int = Field(default=1, ge=1, le=5, description="JetStream replicas (3 in production).")
     audit_single_nats_server: bool = Field(
         default=False,
@@ -46,8 +52,32 @@ class AuditSinkSettings(CommonSettings):
     )
     audit_retention_days: int = Field(default=20 * 365, ge=1, description="Calls older than this are shredded.")
 
+    @field_validator("audit_verify_keys")
+    @classmethod
+    def _verify_keys_format(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            AuditVerifier.from_text(value)
+        except KeyFormatError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def audit_verifier(self) -> AuditVerifier:
+        """The configured public keys, or in development the data dir's key pair (the local voice worker's)."""
+        if self.audit_verify_keys is not None:
+            return AuditVerifier.from_text(self.audit_verify_keys)
+        if self.env is Environment.PRODUCTION:
+            raise RuntimeError("CAMILLE_AUDIT_VERIFY_KEYS is required in production")
+        return AuditVerifier([development_signer(self.data_dir).verify_key])
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
+        if self.audit_verify_keys is None:
+            problems.append(
+                "CAMILLE_AUDIT_VERIFY_KEYS is required in production: the public keys of the voice workers' "
+                "CAMILLE_AUDIT_SIGNING_KEY"
+            )
         if not given(self.audit_master_key) and self.audit_key_file is None:
             problems.append(
                 "CAMILLE_AUDIT_MASTER_KEY or CAMILLE_AUDIT_KEY_FILE is required in production "

@@ -1,8 +1,10 @@
 """The sink: a durable pull consumer that commits batches of audit events, then acknowledges them.
 
-Any number of sink processes share the durable consumer. A message is acknowledged only after the transaction that
-stores it has committed; a crash before that means redelivery, and the store ignores what it already holds. A
-message that cannot be stored is retried, then moved to the dead-letter subject after the maximum deliveries.
+Any number of sink processes share the durable consumer. Before anything is stored, a message must carry a voice
+worker's signature of its exact bytes and sit on its own call's subject; one that does not is moved to the dead-letter
+stream at once and counted (`camille_audit_events_rejected_total`). A message is acknowledged only after the
+transaction that stores it has committed; a crash before that means redelivery, and the store ignores what it already
+holds. A message that cannot be stored is retried, then moved to the dead-letter subject after the maximum deliveries.
 A database outage is not the messages' fault: the batch is held and retried (its ack deadline kept alive) until the
 database is back, so no message is dead-lettered for it.
 """
@@ -23,10 +25,19 @@ from pydantic import ValidationError
 
 from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
-from audit_sink.store import AuditStore
+from audit_sink.store import AuditStore, Received
 from audit_sink.stream import DEAD_LETTER_STREAM, ensure_stream
 from contracts.audit import AuditEvent
-from contracts.subjects import AUDIT_CONSUMER, AUDIT_DEAD_LETTER, AUDIT_STREAM, AUDIT_WILDCARD, HEADER_MSG_ID
+from contracts.subjects import (
+    AUDIT_CONSUMER,
+    AUDIT_DEAD_LETTER,
+    AUDIT_STREAM,
+    AUDIT_WILDCARD,
+    HEADER_MSG_ID,
+    HEADER_SIGNATURE,
+    audit_subject,
+)
+from runtime.audit_signature import AuditSignatureError, AuditVerifier
 from runtime.sql import TRANSIENT_ERRORS
 
 log = logging.getLogger(__name__)
@@ -38,21 +49,32 @@ MAX_OUTAGE_BACKOFF_S = 5.0
 HEADER_ORIGINAL_SUBJECT = "Camille-Original-Subject"
 HEADER_ORIGINAL_SEQ = "Camille-Original-Seq"
 HEADER_ERROR = "Camille-Error"
+SUBJECT_MISMATCH = "subject_mismatch"
 
 
 @dataclass
 class SinkStats:
     stored: int = 0
     duplicates: int = 0
+    conflicts: int = 0
+    rejected: int = 0
     dead_lettered: int = 0
     batches: int = 0
     backlog: int | None = None
 
 
 class AuditSink:
-    def __init__(self, nc: NATS, store: AuditStore, settings: AuditSinkSettings, metrics: AuditSinkMetrics) -> None:
+    def __init__(
+        self,
+        nc: NATS,
+        store: AuditStore,
+        settings: AuditSinkSettings,
+        metrics: AuditSinkMetrics,
+        verifier: AuditVerifier,
+    ) -> None:
         self.nc = nc
         self.store = store
+        self.verifier = verifier
         self.settings = settings
         self.metrics = metrics
         self.stats = SinkStats()
@@ -125,13 +147,25 @@ class AuditSink:
                 await asyncio.wait_for(stop.wait(), self.settings.audit_lag_poll_s)
 
     async def handle(self, messages: list[Msg], stop: asyncio.Event | None = None) -> None:
-        """Parse, commit in one transaction, then acknowledge; reject what cannot be parsed or stored."""
-        parsed: list[tuple[Msg, AuditEvent]] = []
+        """Check, parse, commit in one transaction, then acknowledge; reject what is not authentic or cannot be parsed
+        or stored."""
+        parsed: list[tuple[Msg, Received]] = []
         for msg in messages:
+            signature = (msg.headers or {}).get(HEADER_SIGNATURE)
             try:
-                parsed.append((msg, AuditEvent.model_validate_json(msg.data)))
+                self.verifier.check(msg.data, signature)
+            except AuditSignatureError as exc:
+                await self._refuse(msg, exc.problem.value)
+                continue
+            try:
+                event = AuditEvent.model_validate_json(msg.data)
             except ValidationError as exc:
                 await self._reject(msg, f"invalid_event:{exc.errors()[0]['type']}")
+                continue
+            if msg.subject != audit_subject(event.call_id):  # signed, but replayed onto another call's subject
+                await self._refuse(msg, SUBJECT_MISMATCH)
+                continue
+            parsed.append((msg, Received.of(event, msg.data, signature)))
         if not parsed:
             return
         try:
@@ -144,7 +178,7 @@ class AuditSink:
             for msg, _ in parsed:
                 await msg.ack()
 
-    async def _commit(self, events: list[AuditEvent], messages: list[Msg], stop: asyncio.Event | None) -> bool:
+    async def _commit(self, events: list[Received], messages: list[Msg], stop: asyncio.Event | None) -> bool:
         """Store the batch; through a database outage, keep retrying. False if stopped before it committed."""
         delay = 0.2
         while True:
@@ -165,9 +199,13 @@ class AuditSink:
             self.stats.duplicates += result.duplicates
             self.metrics.stored.inc(result.received - result.duplicates)
             self.metrics.duplicates.inc(result.duplicates)
+            for call_id, seq in result.conflicts:
+                self.stats.conflicts += 1
+                self.metrics.conflicts.inc()
+                log.error("audit event conflicts with the stored one: call %s seq %d (the first is kept)", call_id, seq)
             return True
 
-    async def _one_by_one(self, parsed: list[tuple[Msg, AuditEvent]], stop: asyncio.Event | None) -> None:
+    async def _one_by_one(self, parsed: list[tuple[Msg, Received]], stop: asyncio.Event | None) -> None:
         for msg, event in parsed:
             try:
                 committed = await self._commit([event], [msg], stop)
@@ -177,10 +215,18 @@ class AuditSink:
             if committed:
                 await msg.ack()
 
-    async def _reject(self, msg: Msg, error: str) -> None:
-        """Ask for a redelivery, or on the last delivery move the message to the dead-letter subject."""
+    async def _refuse(self, msg: Msg, reason: str) -> None:
+        """Not authentic: never stored, never retried; kept in the dead-letter stream for whoever investigates."""
+        self.stats.rejected += 1
+        self.metrics.rejected.labels(reason).inc()
+        log.error("audit message refused (%s), stream seq %d", reason, msg.metadata.sequence.stream)
+        await self._reject(msg, reason, final=True)
+
+    async def _reject(self, msg: Msg, error: str, *, final: bool = False) -> None:
+        """Ask for a redelivery, or on the last delivery (or a `final` refusal) move the message to the dead-letter
+        subject, its signature kept so that a requeued message is checked again."""
         meta = msg.metadata
-        if meta.num_delivered < self.settings.audit_max_deliver:
+        if not final and meta.num_delivered < self.settings.audit_max_deliver:
             log.warning("audit message rejected (%s), stream seq %d, delivery %d", error, meta.sequence.stream,
                         meta.num_delivered)  # fmt: skip
             await msg.nak(delay=self.settings.audit_retry_delay_s)
@@ -191,6 +237,8 @@ class AuditSink:
             HEADER_ERROR: error,
             HEADER_MSG_ID: f"{AUDIT_STREAM}:{meta.sequence.stream}",
         }
+        if signature := (msg.headers or {}).get(HEADER_SIGNATURE):
+            headers[HEADER_SIGNATURE] = signature
         try:
             await self._js.publish(AUDIT_DEAD_LETTER, msg.data, headers=headers)
         except Exception as exc:

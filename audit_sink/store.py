@@ -1,12 +1,14 @@
 """The audit store: encrypted, hash-chained call records in SQLite or PostgreSQL.
 
-Appends are idempotent on the event's message id (call id and sequence). Each call's records form an HMAC chain in
+Appends are idempotent on the event's call id and sequence: the first event stored there is kept, and one that arrives
+later with other content (by digest of its bytes) is reported as a conflict. Each call's records form an HMAC chain in
 sequence order; a record that arrives before its predecessor waits unchained until the gap fills. Every advance of a
 call's head is written to `head_log`, itself a chain, so deleting a call or the tail of one is detected too.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +28,10 @@ PG_APPEND_LOCK = 7_400_411  # orders writers across sink replicas: the chain of 
 _EVENT_COLUMNS = "call_id, seq, message_id, event_id, kind, occurred_at, payload, phi, record_hash, stored_at"
 
 
-_INSERT_EVENT = f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+_INSERT_EVENT = (
+    f"INSERT INTO events ({_EVENT_COLUMNS}, digest, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 ERASED_MARKER = b""
@@ -58,6 +63,20 @@ class StoredRecord:
     def chain_fields(self) -> list[Any]:
         return [self.call_id, self.seq, self.message_id, self.event_id, self.kind, self.occurred_at, self.payload,
                 self.phi]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Received:
+    """An event as it arrived: the digest of its bytes (what a duplicate is compared by) and its signature."""
+
+    event: AuditEvent
+    digest: str
+    signature: str | None = None
+
+    @classmethod
+    def of(cls, event: AuditEvent, data: bytes | None = None, signature: str | None = None) -> Received:
+        data = data if data is not None else event.model_dump_json().encode()
+        return cls(event, hashlib.sha256(data).hexdigest(), signature)
 
 
 @dataclass(frozen=True)
@@ -96,6 +115,7 @@ class AppendResult:
     received: int
     duplicates: int
     chained: int
+    conflicts: list[tuple[str, int]] = field(default_factory=list)  # (call id, seq) held with other content
 
 
 class AuditStore:
@@ -129,33 +149,49 @@ class AuditStore:
         return crypto.keyed_hash(self.keys.index_key(), "caller", e164_phone)
 
     # -- writing ---------------------------------------------------------------------------------------------
-    def append(self, events: Iterable[AuditEvent]) -> AppendResult:
-        """Store a batch in one transaction: encrypt PHI fields, insert idempotently, extend the chains."""
-        by_call: dict[str, dict[int, AuditEvent]] = defaultdict(dict)
-        received = 0
-        for event in events:
+    def append(self, events: Iterable[AuditEvent | Received]) -> AppendResult:
+        """Store a batch in one transaction: encrypt PHI fields, insert idempotently, extend the chains. An event at
+        a call and sequence already held is a duplicate; with another digest, also a conflict (the first is kept)."""
+        by_call: dict[str, dict[int, Received]] = defaultdict(dict)
+        received = duplicates = chained = 0
+        conflicts: list[tuple[str, int]] = []
+        for item in events:
             received += 1
-            by_call[event.call_id].setdefault(event.seq, event)
-        duplicates = chained = 0
+            arrived = item if isinstance(item, Received) else Received.of(item)
+            first = by_call[arrived.event.call_id].setdefault(arrived.event.seq, arrived)
+            if first is not arrived:
+                duplicates += 1
+                if first.digest != arrived.digest:
+                    conflicts.append((arrived.event.call_id, arrived.event.seq))
         chain_key = crypto.chain_key(self.keys.index_key())
         with self.db.transaction(pg_lock=PG_APPEND_LOCK):
             advanced: list[tuple[str, int, bytes]] = []
             for call_id in sorted(by_call):
                 batch = [by_call[call_id][seq] for seq in sorted(by_call[call_id])]
-                head_seq, head_hash, data_key = self._call_for_append(call_id, batch[0])
+                head_seq, head_hash, data_key = self._call_for_append(call_id, batch[0].event)
+                held = self._held_digests(call_id, batch[0].event.seq, batch[-1].event.seq)
                 rows = []
-                for event in batch:
-                    if event.seq <= head_seq:
+                for arrived in batch:
+                    seq = arrived.event.seq
+                    if seq <= head_seq or seq in held:
                         duplicates += 1
+                        if held.get(seq) not in (None, arrived.digest):  # no digest: stored before migration 3
+                            conflicts.append((call_id, seq))
                         continue
-                    rows.append(self._row(event, data_key))
+                    rows.append(self._row(arrived, data_key))
                 self.db.executemany(_INSERT_EVENT, rows)
                 new_seq, new_hash, count = self._extend_chain(chain_key, call_id, head_seq, head_hash)
                 if count:
                     chained += count
                     advanced.append((call_id, new_seq, new_hash))
             self._log_heads(chain_key, advanced)
-        return AppendResult(received, duplicates, chained)
+        return AppendResult(received, duplicates, chained, conflicts)
+
+    def _held_digests(self, call_id: str, first_seq: int, last_seq: int) -> dict[int, str | None]:
+        rows = self.db.execute(
+            "SELECT seq, digest FROM events WHERE call_id = ? AND seq >= ? AND seq <= ?", (call_id, first_seq, last_seq)
+        )
+        return {int(seq): digest for seq, digest in rows}
 
     def _call_for_append(self, call_id: str, first: AuditEvent) -> tuple[int, bytes, bytes | None]:
         found = self.db.execute(
@@ -176,7 +212,8 @@ class AuditStore:
         self._data_keys[(call_id, wrapped)] = data_key
         return -1, crypto.GENESIS, data_key
 
-    def _row(self, event: AuditEvent, data_key: bytes | None) -> tuple[Any, ...]:
+    def _row(self, arrived: Received, data_key: bytes | None) -> tuple[Any, ...]:
+        event = arrived.event
         payload = event.payload.model_dump(mode="json")
         secret = {name: payload.pop(name) for name in type(event.payload).phi_fields}
         phi = None
@@ -192,8 +229,8 @@ class AuditStore:
                 (self.caller_hash(event.payload.caller_phone.reveal()), event.call_id),
             )
         body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-        return (event.call_id, event.seq, event.dedup_id, event.message_id, event.kind,
-                utc_text(event.occurred_at), body, phi, None, now_text())  # fmt: skip
+        return (event.call_id, event.seq, event.dedup_id, event.message_id, event.kind, utc_text(event.occurred_at),
+                body, phi, None, now_text(), arrived.digest, arrived.signature)  # fmt: skip
 
     def _extend_chain(self, chain_key: bytes, call_id: str, head_seq: int, head_hash: bytes) -> tuple[int, bytes, int]:
         pending = self.db.execute(
@@ -253,6 +290,12 @@ class AuditStore:
                 "payload": payload,
             }
         )
+
+    def signature(self, record: StoredRecord) -> str | None:
+        """The voice worker's signature of the record's event, as it arrived (None: stored unsigned or before
+        signatures existed)."""
+        found = self.db.execute("SELECT signature FROM events WHERE message_id = ?", (record.message_id,))
+        return found[0][0] if found else None
 
     def events(self, call_id: str) -> list[AuditEvent]:
         """The call's events in order, decrypted."""

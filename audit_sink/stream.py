@@ -3,6 +3,10 @@
 Production NATS must run JetStream with `sync_interval: always` and the stream with 3 replicas: by default
 JetStream acknowledges a write before it reaches the disk and flushes every 2 minutes, so a host crash could lose
 acknowledged audit events.
+
+The audit stream refuses deleting or purging messages (`deny_delete`, `deny_purge`): events leave it only by age, so
+nobody with access to the JetStream API can remove an event before the sink has stored it. The dead-letter stream
+allows deletion: `camille audit dead-letters --requeue` removes what it has published back.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from audit_sink.settings import AuditSinkSettings
-from contracts.subjects import AUDIT_DEAD_LETTER, AUDIT_STREAM, AUDIT_WILDCARD
+from contracts.subjects import AUDIT_DEAD_LETTER, AUDIT_DEAD_LETTER_STREAM, AUDIT_STREAM, AUDIT_WILDCARD
 
-DEAD_LETTER_STREAM = f"{AUDIT_STREAM}_DEADLETTER"
+DEAD_LETTER_STREAM = AUDIT_DEAD_LETTER_STREAM
 
 
 def stream_config(settings: AuditSinkSettings) -> StreamConfig:
@@ -30,6 +34,8 @@ def stream_config(settings: AuditSinkSettings) -> StreamConfig:
         max_bytes=settings.audit_stream_max_bytes,
         num_replicas=settings.audit_stream_replicas,
         duplicate_window=settings.audit_duplicate_window_s,
+        deny_delete=True,
+        deny_purge=True,
     )
 
 
@@ -54,9 +60,9 @@ async def _ensure(js: JetStreamContext, config: StreamConfig) -> StreamInfo:
         return await js.add_stream(config)
     current = info.config
     wanted = (config.subjects, config.storage, config.max_age, config.max_bytes, config.duplicate_window,
-              config.num_replicas, config.discard)  # fmt: skip
+              config.num_replicas, config.discard, bool(config.deny_delete), bool(config.deny_purge))  # fmt: skip
     found = (current.subjects, current.storage, current.max_age, current.max_bytes, current.duplicate_window,
-             current.num_replicas, current.discard)  # fmt: skip
+             current.num_replicas, current.discard, bool(current.deny_delete), bool(current.deny_purge))  # fmt: skip
     if wanted != found:
         return await js.update_stream(config)
     return info

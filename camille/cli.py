@@ -18,6 +18,7 @@ from audit_sink.cli import sink_app
 from camille.clinic import app as clinic_app
 from camille.devkit import mount_dev_verb
 from camille.docs import docs as tool_runner_docs
+from camille.nats import app as nats_app
 from camille.phrases import app as phrases_app
 from camille.secrets import secrets as secrets_command
 from camille.up import app as up_app
@@ -46,6 +47,7 @@ app.add_typer(voice_worker_app, name="voice-worker", help="The LiveKit voice wor
 app.add_typer(clinic_app, name="clinic", help="Check clinic files.")
 app.add_typer(phrases_app, name="phrases", help="The clinic's fixed phrases as pre-rendered audio.")
 app.command("secrets")(secrets_command)
+app.add_typer(nats_app, name="nats", help="NATS identities: one NKEY per service and the server's permissions.")
 mount_dev_verb(app, "demo", "offline_kit.demo", "One scripted call, offline, through the whole system.", "camille demo")
 mount_dev_verb(
     app, "simulator", "offline_kit.simulator.cli", "A local OpenAI Realtime protocol server.", "camille simulator"

@@ -1,6 +1,7 @@
 """The services that back a call, in one process: the reference scheduling API, the audit sink and the tool runner.
 
-`camille up`, `camille demo` and `camille loadtest` all run this same stack on a NATS URL.
+`camille up`, `camille demo` and `camille loadtest` all run this same stack on one NATS, each service as its own
+identity.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from audit_sink.bootstrap import AuditSinkHandle, audit_sink_running
 from audit_sink.settings import AuditSinkSettings
+from runtime.bus import NatsEndpoint
 from scheduling_api.server import reference_backend_running
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
@@ -22,7 +24,7 @@ from tool_runner.settings import ToolRunnerSettings
 
 @dataclass(frozen=True)
 class LocalStack:
-    nats_url: str
+    nats: NatsEndpoint
     reference_url: str
     sink: AuditSinkHandle
 
@@ -38,7 +40,7 @@ class LocalStack:
 
 @contextlib.asynccontextmanager
 async def local_stack(
-    nats_url: str,
+    nats: NatsEndpoint,
     tool_settings: ToolRunnerSettings,
     audit_settings: AuditSinkSettings,
     *,
@@ -49,7 +51,7 @@ async def local_stack(
     reference API, both counting into `registry` (one for the whole stack); stop them in reverse order."""
     async with contextlib.AsyncExitStack() as stack:
         reference_url = await stack.enter_async_context(reference_backend_running(tool_settings, port=reference_port))
-        sink = await stack.enter_async_context(audit_sink_running(audit_settings, nats_url, registry=registry))
+        sink = await stack.enter_async_context(audit_sink_running(audit_settings, nats, registry=registry))
         routed = tool_settings.model_copy(update={"reference_url": reference_url})
-        await stack.enter_async_context(tool_runner_running(routed, nats_url, registry=registry))
-        yield LocalStack(nats_url=nats_url, reference_url=reference_url, sink=sink)
+        await stack.enter_async_context(tool_runner_running(routed, nats, registry=registry))
+        yield LocalStack(nats=nats, reference_url=reference_url, sink=sink)

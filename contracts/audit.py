@@ -205,5 +205,7 @@ class AuditEvent(Contract):
 
     @property
     def dedup_id(self) -> str:
-        """The `Nats-Msg-Id` of this event: a retried publish of the same event is stored once."""
-        return f"{self.call_id}:{self.seq}"
+        """The `Nats-Msg-Id` of this event: a retried publish of the same event is stored once. The random message
+        id makes it unguessable, so nobody can take an event's place in the stream by publishing first; a second
+        event at the same call and sequence reaches the sink, which keeps the first and alerts."""
+        return f"{self.call_id}:{self.seq}:{self.message_id}"

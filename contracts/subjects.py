@@ -22,6 +22,7 @@ AUDIT_WILDCARD = f"{ROOT}.audit.>"
 AUDIT_CONSUMER = "audit-sink"
 # Outside AUDIT_WILDCARD on purpose: poison messages must not flow back into the audit stream.
 AUDIT_DEAD_LETTER = f"{ROOT}.deadletter.audit"
+AUDIT_DEAD_LETTER_STREAM = f"{AUDIT_STREAM}_DEADLETTER"
 
 
 def audit_subject(call_id: str) -> str:
@@ -30,6 +31,12 @@ def audit_subject(call_id: str) -> str:
 
 
 ALERTS_WILDCARD = f"{ROOT}.alerts.>"
+# `camille audit replay --subject` publishes here (or to the calls' own audit subjects).
+REPLAY_WILDCARD = f"{ROOT}.replay.>"
+
+# The tool runner's JetStream key-value buckets (defaults of its settings; the NATS permissions name them).
+IDEMPOTENCY_BUCKET = "camille_tool_results"
+CALL_STATE_BUCKET = "camille_call_state"
 
 
 def alert_subject(kind: str) -> str:
@@ -39,5 +46,6 @@ def alert_subject(kind: str) -> str:
 # NATS headers.
 HEADER_MSG_ID = "Nats-Msg-Id"  # JetStream de-duplication
 HEADER_CALL_ID = "Camille-Call-Id"
+HEADER_SIGNATURE = "Camille-Signature"  # the voice worker's Ed25519 signature of an audit event's bytes
 HEADER_TRACEPARENT = "traceparent"
 HEADER_TRACESTATE = "tracestate"

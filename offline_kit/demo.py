@@ -60,8 +60,9 @@ async def run_demo(
     from camille.stack import local_stack
     from offline_kit.local_call import TranscriptLine, offline_phrasebook, run_simulated_call
     from offline_kit.simulator import load_scenario, write_call_wav
-    from runtime.bus import connect, nats_url_or_embedded
+    from runtime.bus import connect, nats_endpoint
     from runtime.clinic import load_clinic
+    from runtime.identities import Identity
     from tool_runner.settings import ToolRunnerSettings
     from voice_worker.settings import VoiceWorkerSettings
 
@@ -75,9 +76,9 @@ async def run_demo(
             echo(f"rendered {rendered} fixed phrase(s) offline into {settings.phrase_cache_dir}")
         tools = ToolRunnerSettings(data_dir=data_dir, env="development")
         audit = AuditSinkSettings(data_dir=data_dir, env="development")
-        with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
-            async with local_stack(nats_url, tools, audit) as stack:
-                nc = await connect(nats_url, name="camille-demo")
+        with nats_endpoint(settings) as nats:
+            async with local_stack(nats, tools, audit) as stack:
+                nc = await connect(nats, Identity.VOICE_WORKER, name="camille-demo")
                 try:
                     echo(f"scenario {scenario.name}: calling Camille")
 
@@ -99,6 +100,7 @@ async def run_demo(
                         )
                         elapsed = time.monotonic() - started
                     stored = await stack.stored_events(local.call.ctx.call_id, local.call.ctx.audit.published)
+                    verified_trail = await asyncio.to_thread(stack.sink.store.verify)  # `camille audit verify`
                 finally:
                     await nc.close()
         if wav is not None:
@@ -117,6 +119,7 @@ async def run_demo(
         "tool_calls": [call["name"] for call in local.tool_calls],
         "audit_events_published": local.call.ctx.audit.published,
         "audit_events_stored": stored,
+        "audit_verified": verified_trail.ok,
         "wav": str(wav) if wav else None,
         "transcript": [{"at_s": round(x.at_s, 3), "speaker": x.speaker, "text": x.text} for x in local.lines],
     }
@@ -127,7 +130,8 @@ async def run_demo(
         echo(f"tool {trip['tool']}: {trip['ms']} ms round trip")
     if report["response_ms"]:
         echo(f"response latency per turn (ms): {report['response_ms']}")
-    echo(f"audit: {report['audit_events_published']} published, {stored} stored")
+    verdict = "chains verified" if verified_trail.ok else "VERIFY FAILED"
+    echo(f"audit: {report['audit_events_published']} published, {stored} stored, {verdict}")
     if wav is not None:
         echo(f"call audio: {wav}")
     return report

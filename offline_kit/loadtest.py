@@ -95,8 +95,9 @@ async def run_loadtest(
     from camille.stack import local_stack
     from offline_kit.local_call import offline_phrasebook, run_simulated_call
     from offline_kit.simulator import load_scenario
-    from runtime.bus import connect, nats_url_or_embedded
+    from runtime.bus import connect, nats_endpoint
     from runtime.clinic import load_clinic
+    from runtime.identities import Identity
     from tool_runner.settings import ToolRunnerSettings
     from voice_worker.settings import VoiceWorkerSettings
 
@@ -108,10 +109,10 @@ async def run_loadtest(
         phrasebook, _ = await offline_phrasebook(settings, clinic)
         slots = free_slots(clinic, base.today())
         scenarios = [with_slot(base, *next(slots)) for _ in range(calls)]
-        with nats_url_or_embedded(settings.nats_url, data_dir) as nats_url:
+        with nats_endpoint(settings) as nats:
             tools, audit = ToolRunnerSettings(data_dir=data_dir), AuditSinkSettings(data_dir=data_dir)
-            async with local_stack(nats_url, tools, audit) as stack:
-                nc = await connect(nats_url, name="camille-loadtest")
+            async with local_stack(nats, tools, audit) as stack:
+                nc = await connect(nats, Identity.VOICE_WORKER, name="camille-loadtest")
                 try:
 
                     async def one(index: int, scenario: Scenario) -> dict[str, Any]:

@@ -5,6 +5,7 @@ The rule is that PHI never reaches a logger; the filter is a safety net, not the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 
@@ -20,13 +21,37 @@ def _mask(match: re.Match[str]) -> str:
     return "***"
 
 
+def _mask_record(record: logging.LogRecord) -> None:
+    message = record.getMessage()
+    masked = _DIGIT_RUN.sub(_mask, message)
+    if masked != message:
+        record.msg, record.args = masked, None
+
+
 class MaskDigitRuns(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = _DIGIT_RUN.sub(_mask, message)
-        if masked != message:
-            record.msg, record.args = masked, None
+        _mask_record(record)
         return True
+
+
+_MASKED_FACTORY = "_camille_masks_phone_numbers"
+
+
+def mask_phone_numbers() -> None:
+    """The same mask on every record this process creates, whichever handler prints it: for the voice worker, whose
+    handlers LiveKit sets up (its job processes send their records to the worker's, which prints them). Once."""
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, _MASKED_FACTORY, False):
+        return
+
+    def masked(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = factory(*args, **kwargs)
+        with contextlib.suppress(Exception):  # arguments that do not format: logging reports them when it emits
+            _mask_record(record)
+        return record
+
+    setattr(masked, _MASKED_FACTORY, True)
+    logging.setLogRecordFactory(masked)
 
 
 def configure(level: str = "INFO") -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SHIPPED_CLINIC_FILE = Path(__file__).parent / "clinics" / "fillion.yaml"
@@ -46,13 +46,21 @@ class ConfigurationError(RuntimeError):
 
 
 class CommonSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CAMILLE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="CAMILLE_", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     env: Environment = Field(default=Environment.DEVELOPMENT, description="development or production.")
     nats_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("NATS_URL", "CAMILLE_NATS_URL"),
         description="NATS server URL(s), comma-separated. Unset: an embedded nats-server is started.",
+    )
+    nats_creds_file: Path | None = Field(
+        default=None,
+        description="This service's NATS credentials: an NKEY seed or a .creds file (required in production). "
+        "Unset in local runs: its seed in <data_dir>/nats/credentials/.",
+    )
+    nats_ca_file: Path | None = Field(
+        default=None, description="CA bundle for TLS to NATS: when set, connections use TLS verified against it."
     )
     clinic_file: Path = Field(default=SHIPPED_CLINIC_FILE, description="The clinic file (YAML).")
     data_dir: Path = Field(default=Path(".camille"), description="Local state: embedded NATS, SQLite, keys.")
@@ -72,11 +80,25 @@ class CommonSettings(BaseSettings):
         default="127.0.0.1", description="Interface the Prometheus endpoint listens on (0.0.0.0 in containers)."
     )
 
+    # Services that connect to NATS need their own credentials in production (the scheduling API and the token
+    # service never connect).
+    connects_to_nats: ClassVar[bool] = True
+
+    @field_validator("nats_creds_file", "nats_ca_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     def production_problems(self) -> list[str]:
         """What makes this configuration unfit for production; subclasses extend the list."""
         problems = []
         if not self.nats_url:
             problems.append("NATS_URL is required in production (no embedded server)")
+        if self.connects_to_nats and self.nats_creds_file is None:
+            problems.append(
+                "CAMILLE_NATS_CREDS_FILE is required in production: this service's NATS credentials (NKEY seed or "
+                ".creds file; `camille nats credentials` makes them)"
+            )
         if is_shipped_example(self.clinic_file):
             problems.append("CAMILLE_CLINIC_FILE must point at the clinic's own file, not a shipped example")
         return problems

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import Field, SecretStr
 
 from runtime.settings import CommonSettings, Environment, given
 
 
 class ReferenceSettings(CommonSettings):
+    connects_to_nats: ClassVar[bool] = False
     reference_db_url: str | None = Field(
         default=None,
         description="postgresql://... or sqlite:///path. Unset: SQLite file scheduling.sqlite3 in the data dir.",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -18,6 +18,7 @@ LIVEKIT_MIN_SECRET_LENGTH = 32  # what livekit-server itself demands outside --d
 
 
 class TokenServiceSettings(CommonSettings):
+    connects_to_nats: ClassVar[bool] = False
     livekit_url: str = Field(
         default=DEV_LIVEKIT_URL,
         validation_alias=AliasChoices("LIVEKIT_URL", "CAMILLE_LIVEKIT_URL"),

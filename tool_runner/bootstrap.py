@@ -17,8 +17,9 @@ from prometheus_client import CollectorRegistry
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
 from contracts.webhooks import WebhookOperation
-from runtime.bus import connect
+from runtime.bus import NatsEndpoint, connect
 from runtime.clinic import load_clinic
+from runtime.identities import Identity
 from runtime.settings import ConfigurationError
 from runtime.webhook_secret import webhook_secret
 from tool_runner.backends import KINDS, WebhookBackend
@@ -89,15 +90,15 @@ async def wait_until_answering(nc: NATS, timeout_s: float = 5.0) -> None:
 @contextlib.asynccontextmanager
 async def tool_runner_running(
     settings: ToolRunnerSettings,
-    nats_url: str,
+    endpoint: NatsEndpoint,
     *,
     clock: Clock = utc_now,
     environ: Mapping[str, str] | None = None,
     tracer_provider: TracerProvider | None = None,
     registry: CollectorRegistry | None = None,
 ) -> AsyncIterator[RunningToolRunner]:
-    """Start a tool-runner replica on `nats_url`, its metrics on `registry` (a private one when None); stop it
-    (draining in-flight calls) on exit."""
+    """Start a tool-runner replica on `endpoint` as the tool-runner identity, its metrics on `registry` (a private
+    one when None); stop it (draining in-flight calls) on exit."""
     environ = os.environ if environ is None else environ
     clinic = load_clinic(settings.clinic_file)
     routing = load_routing(
@@ -106,7 +107,7 @@ async def tool_runner_running(
     known = {WEBHOOK_SECRET_ENV: webhook_secret(settings.webhook_secret, settings.data_dir)}
     secrets = resolve_secrets(routing, environ, known)
     clients: dict[str, HttpPoster] = {}
-    nc = await connect(nats_url, name="tool-runner")
+    nc = await connect(endpoint, Identity.TOOL_RUNNER, name="tool-runner")
     try:
         js = nc.jetstream(timeout=KV_TIMEOUT_S)
         results = await KvResultStore.open(js, settings.idempotency_bucket, settings.idempotency_retention_s)
@@ -124,7 +125,12 @@ async def tool_runner_running(
             clock=clock,
             max_reply_bytes=nc.max_payload,
         )
-        broker, in_flight = build_broker(nats_url, runner.handle, concurrency=settings.tool_concurrency)
+        broker, in_flight = build_broker(
+            endpoint.url,
+            runner.handle,
+            concurrency=settings.tool_concurrency,
+            **endpoint.connect_options(Identity.TOOL_RUNNER),
+        )
         await broker.start()
         await wait_until_answering(nc)
         try:

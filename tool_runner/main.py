@@ -6,7 +6,8 @@ import gc
 import logging
 
 from runtime import logs
-from runtime.bus import nats_url_or_embedded
+from runtime.bus import nats_endpoint
+from runtime.identities import Buckets
 from runtime.metrics import metrics_endpoint, new_registry
 from runtime.serve import wait_for_stop_signal
 from runtime.telemetry import configure_export
@@ -23,9 +24,9 @@ async def serve() -> None:
     registry = new_registry()
     with (
         metrics_endpoint(registry, settings.metrics_port, settings.metrics_host),
-        nats_url_or_embedded(settings.nats_url, settings.data_dir) as nats_url,
+        nats_endpoint(settings, Buckets(settings.idempotency_bucket, settings.call_state_bucket)) as endpoint,
     ):
-        async with tool_runner_running(settings, nats_url, registry=registry):
+        async with tool_runner_running(settings, endpoint, registry=registry):
             gc.freeze()  # the long-lived start-up objects leave the collector's scans: shorter pauses under load
             log.info("tool runner ready (routing file %s)", settings.routing_file)
             await wait_for_stop_signal()

@@ -14,6 +14,8 @@ from typing import Any
 import nats.errors
 from faststream import AckPolicy, FastStream
 from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats.security import NatsCredentials, NatsNKey
+from faststream.security import BaseSecurity
 from faststream.specification import AsyncAPI
 from nats.aio.msg import Msg
 
@@ -112,7 +114,10 @@ def _faststream_logger() -> logging.Logger:
 def build_broker(
     nats_url: str, handle: Handle, *, concurrency: int = 64, **connection: Any
 ) -> tuple[NatsBroker, InFlight]:
+    """`connection`: nats-py connect options (credentials, inbox prefix, `tls` as an SSL context)."""
     in_flight = InFlight(handle, concurrency)
+    if (security := _security(connection)) is not None:
+        connection["security"] = security
     broker = NatsBroker(
         [server.strip() for server in nats_url.split(",")],
         apply_types=False,
@@ -127,6 +132,16 @@ def build_broker(
     for tool in ToolName:
         _subscriber(broker, tool, in_flight)
     return broker, in_flight
+
+
+def _security(connection: dict[str, Any]) -> BaseSecurity | None:
+    """nats-py's credential and TLS options in FastStream's spelling (taken out of `connection`)."""
+    tls = connection.pop("tls", None)
+    if (seed := connection.pop("nkeys_seed_str", None)) is not None:
+        return NatsNKey.from_seed(seed, ssl_context=tls)
+    if (creds := connection.pop("user_credentials", None)) is not None:
+        return NatsCredentials.from_file(creds, ssl_context=tls)
+    return BaseSecurity(ssl_context=tls) if tls is not None else None
 
 
 def build_app(broker: NatsBroker) -> FastStream:

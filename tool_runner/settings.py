@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, FilePath, SecretStr
 
+from contracts.subjects import CALL_STATE_BUCKET, IDEMPOTENCY_BUCKET
 from runtime.settings import REFERENCE_URL_FILE, CommonSettings, given
 
 SHIPPED_ROUTING_FILE = Path(__file__).parent / "tools.yaml"
@@ -27,9 +28,9 @@ class ToolRunnerSettings(CommonSettings):
         default=None,
         description="Standard Webhooks signing secret (whsec_...). Unset in development: generated in the data dir.",
     )
-    idempotency_bucket: str = Field(default="camille_tool_results", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    idempotency_bucket: str = Field(default=IDEMPOTENCY_BUCKET, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     idempotency_retention_s: float = Field(default=24 * 3600, gt=0, description="How long a result is replayed.")
-    call_state_bucket: str = Field(default="camille_call_state", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    call_state_bucket: str = Field(default=CALL_STATE_BUCKET, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     call_state_ttl_s: float = Field(
         default=30 * 60,
         ge=20 * 60,

@@ -1,8 +1,9 @@
 """Audit publishing that never blocks the audio path.
 
-`emit` is synchronous and O(1): it numbers the event and puts it in a bounded buffer. A background task publishes
-to JetStream with `Nats-Msg-Id = event.dedup_id` and retries a failed publish with the same id (the stream stores it
-once). A full buffer drops the event, counts it and raises an alert. `close` flushes with a timeout.
+`emit` is synchronous and O(1): it numbers the event and puts it in a bounded buffer. A background task signs it
+(Ed25519, `runtime.audit_signature`: the sink stores nothing unsigned), publishes it to JetStream with
+`Nats-Msg-Id = event.dedup_id` and retries a failed publish with the same id and bytes (the stream stores it once).
+A full buffer drops the event, counts it and raises an alert. `close` flushes with a timeout.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from nats.aio.client import Client as NATS
 
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, Payload
-from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, alert_subject, audit_subject
+from contracts.subjects import HEADER_CALL_ID, HEADER_MSG_ID, HEADER_SIGNATURE, alert_subject, audit_subject
+from runtime.audit_signature import AuditSigner
 from voice_worker.metrics import VoiceMetrics
 
 log = logging.getLogger(__name__)
@@ -63,8 +65,10 @@ class AuditPublisher:
         publish_timeout_s: float = 2.0,
         retry_backoff_s: float = 0.2,
         clock: Clock = utc_now,
+        signer: AuditSigner | None = None,
     ) -> None:
         self._transport = transport
+        self._signer = signer
         self.call_id = call_id
         self._queue: asyncio.Queue[AuditEvent] = asyncio.Queue(maxsize=buffer_size)
         self._publish_timeout_s = publish_timeout_s
@@ -125,6 +129,8 @@ class AuditPublisher:
     async def _publish(self, event: AuditEvent) -> None:
         data = event.model_dump_json().encode()
         headers = {HEADER_MSG_ID: event.dedup_id, HEADER_CALL_ID: event.call_id}
+        if self._signer is not None:
+            headers[HEADER_SIGNATURE] = self._signer.sign(data)
         backoff = self._retry_backoff_s
         while True:
             try:

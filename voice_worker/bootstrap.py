@@ -139,6 +139,7 @@ def build_call(
         metrics=metrics,
         publish_timeout_s=settings.audit_publish_timeout_s,
         clock=clock,
+        signer=settings.audit_signer(),
     )
     played: list[Any] = []
     ctx = CallContext(

@@ -20,13 +20,14 @@ def voice_worker(
     """Hand the arguments to LiveKit's worker CLI (`dev`, `start`, `console`, `connect`, `download-files`)."""
     from livekit.agents import cli
 
-    from runtime.logs import drop_livekit_pii
+    from runtime.logs import drop_livekit_pii, mask_phone_numbers
     from voice_worker.bootstrap import load_emergency_model
     from voice_worker.emergency.model import ModelUnusable
     from voice_worker.server import agent_server
     from voice_worker.settings import VoiceWorkerSettings
 
     drop_livekit_pii()
+    mask_phone_numbers()  # LiveKit sets up the handlers: the mask goes on every record, whatever handler prints it
     settings = VoiceWorkerSettings()
     if args and args[0] in {"dev", "start", "console", "connect"}:
         try:  # before LiveKit registers the worker: each job process checks again at prewarm

@@ -65,6 +65,17 @@ class NatsToolGateway:
             reply = ToolReply.model_validate_json(message.data)
         except ValidationError:
             raise ToolUnavailable(Unreachable.BAD_REPLY) from None
-        if reply.request_id != request.message_id:
+        if not answers(reply, request):
             raise ToolUnavailable(Unreachable.MISMATCHED_REPLY)
         return reply
+
+
+def answers(reply: ToolReply, request: ToolRequest) -> bool:
+    """Whether `reply` is the answer to `request`: its id, call, tool call and tool (a reply meant for another
+    request, or built to look like one, is not used)."""
+    return (reply.request_id, reply.call_id, reply.tool_call_id, reply.tool) == (
+        request.message_id,
+        request.call_id,
+        request.tool_call_id,
+        request.tool,
+    )

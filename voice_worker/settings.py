@@ -5,9 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 
-from runtime.settings import CommonSettings, given
+from runtime.audit_signature import AuditSigner, KeyFormatError, development_signer
+from runtime.settings import CommonSettings, Environment, given
 
 DEVELOPMENT_IDENTITY_HASH_KEY = "camille-development-only"
 # The hash of a caller's identity (on a phone line, their number) is only as strong as its key: a short one lets
@@ -77,6 +78,11 @@ class VoiceWorkerSettings(CommonSettings):
     audit_buffer_size: int = Field(default=1000, ge=1, description="Audit events held before dropping.")
     audit_flush_timeout_s: float = Field(default=3.0, ge=0, description="Wait at call end for audit to publish.")
     audit_publish_timeout_s: float = Field(default=2.0, gt=0, description="One JetStream publish attempt.")
+    audit_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 key (32-byte seed, base64) that signs every audit event; the sink holds its public half. "
+        "Unset in development: <data_dir>/audit-signing.key, generated.",
+    )
     identity_hash_key: SecretStr = Field(
         default=SecretStr(DEVELOPMENT_IDENTITY_HASH_KEY),
         description="Key of the participant-identity hash in logs and audit.",
@@ -90,6 +96,25 @@ class VoiceWorkerSettings(CommonSettings):
         description="Directory of the job processes' metric files. Unset: <data_dir>/voice-worker-metrics.",
     )
 
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _signing_key_format(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        try:
+            AuditSigner.from_text(value.get_secret_value())
+        except KeyFormatError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    def audit_signer(self) -> AuditSigner:
+        """The configured key, or in development the data dir's (shared with the local audit sink)."""
+        if self.audit_signing_key is not None:
+            return AuditSigner.from_text(self.audit_signing_key.get_secret_value())
+        if self.env is Environment.PRODUCTION:
+            raise RuntimeError("CAMILLE_AUDIT_SIGNING_KEY is required in production")
+        return development_signer(self.data_dir)
+
     def resolved_metric_files_dir(self) -> Path:
         return self.metric_files_dir or self.data_dir / "voice-worker-metrics"
 
@@ -102,6 +127,11 @@ class VoiceWorkerSettings(CommonSettings):
                 problems.append("AZURE_OPENAI_API_KEY and AZURE_OPENAI_ENDPOINT are required with Azure")
         elif not given(self.openai_api_key):
             problems.append("OPENAI_API_KEY is required in production")
+        if self.audit_signing_key is None:
+            problems.append(
+                "CAMILLE_AUDIT_SIGNING_KEY is required in production (`camille audit signing-key` makes a pair; the "
+                "audit sink gets the public half in CAMILLE_AUDIT_VERIFY_KEYS)"
+            )
         key = self.identity_hash_key.get_secret_value().strip()
         if key == DEVELOPMENT_IDENTITY_HASH_KEY or len(key) < MIN_IDENTITY_HASH_KEY_CHARS:
             problems.append(

@@ -18,9 +18,10 @@ from prometheus_client import CollectorRegistry
 
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
-from runtime.bus import connect
+from runtime.bus import NatsEndpoint, connect
 from runtime.clinic import load_clinic
-from runtime.logs import drop_livekit_pii
+from runtime.identities import Identity
+from runtime.logs import drop_livekit_pii, mask_phone_numbers
 from voice_worker.audit import NatsAuditTransport
 from voice_worker.bootstrap import build_call, load_emergency_model, load_phrases
 from voice_worker.gateway import NatsToolGateway, ToolUnavailable, Unreachable
@@ -115,10 +116,11 @@ class DeferredBus:
                 await nc.drain()
 
 
-async def connect_or_none(url: str, name: str, timeout_s: float = CONNECT_WAIT_S) -> NATS | None:
-    """A connection, or None when NATS cannot be reached within `timeout_s` (the client would retry forever)."""
+async def connect_or_none(endpoint: NatsEndpoint, name: str, timeout_s: float = CONNECT_WAIT_S) -> NATS | None:
+    """A connection as the voice worker, or None when NATS cannot be reached within `timeout_s` (the client would
+    retry forever)."""
     try:
-        return await asyncio.wait_for(connect(url, name=name), timeout_s)
+        return await asyncio.wait_for(connect(endpoint, Identity.VOICE_WORKER, name=name), timeout_s)
     except Exception as exc:  # the caller is still answered; the bus reports the failure per call
         log.error("NATS unreachable at call start", extra={"error": type(exc).__name__})
         return None
@@ -163,12 +165,14 @@ def prewarm(proc: JobProcess) -> None:
     """Once per job process: refuse to start on a bad configuration, a missing phrase or unusable emergency-model
     weights (`ModelUnusable`); build the process's metrics
     (under the worker they go to its metric files; the registry itself is never served from a job process)."""
-    drop_livekit_pii()  # job processes configure their own logging: the filter goes in each
+    drop_livekit_pii()  # job processes configure their own logging: the filters go in each
+    mask_phone_numbers()
     settings = VoiceWorkerSettings()
     configure_telemetry(settings)
     clinic = load_clinic(settings.clinic_file)
     emergency = load_emergency_model(settings)
     phrasebook = load_phrases(settings, clinic)
+    settings.audit_signer()  # a bad or missing signing key stops the worker here, not at the first call
     # One per process: its values live in this process's metric files (LiveKit's thread executor, used by `console`
     # for its single call, would give each job its own and they would overwrite each other's values).
     metrics = VoiceMetrics(CollectorRegistry())
@@ -180,8 +184,8 @@ def prewarm(proc: JobProcess) -> None:
 async def entrypoint(job: JobContext) -> None:
     settings: VoiceWorkerSettings = job.proc.userdata["settings"]
     control = RoomCallControl(job)
-    url = settings.nats_url or DEFAULT_DEV_NATS_URL
-    bus = DeferredBus(asyncio.create_task(connect_or_none(url, f"voice-worker-{job.job.id}")))
+    endpoint = NatsEndpoint.from_settings(settings, settings.nats_url or DEFAULT_DEV_NATS_URL)
+    bus = DeferredBus(asyncio.create_task(connect_or_none(endpoint, f"voice-worker-{job.job.id}")))
     call = build_call(
         settings,
         job.proc.userdata["clinic"],

@@ -17,9 +17,11 @@ from audit_sink.bootstrap import audit_sink_running
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.stream import ensure_stream
 from contracts.audit import AuditEvent
-from contracts.subjects import HEADER_MSG_ID, audit_subject
+from contracts.subjects import HEADER_MSG_ID, HEADER_SIGNATURE, audit_subject
 from offline_kit.bench.audit_samples import call_events
-from runtime.bus import EmbeddedNats, connect
+from runtime.audit_signature import development_signer
+from runtime.bus import EmbeddedNats, NatsEndpoint, connect
+from runtime.identities import Identity
 
 BURST_CALLS = 50
 BURST_EVENTS_PER_CALL = 40
@@ -42,8 +44,10 @@ def _events(prefix: str, calls: int, per_call: int) -> list[AuditEvent]:
     return [e for n in range(calls) for e in call_events(f"{prefix}-{n:03d}", per_call)]
 
 
-async def _publish(nats_url: str, events: list[AuditEvent]) -> None:
-    nc = await connect(nats_url, name="audit-bench")
+async def _publish(nats: NatsEndpoint, events: list[AuditEvent], data_dir: Path) -> None:
+    """As the voice worker publishes them: signed (with the key the local sink checks), on their call's subject."""
+    signer = development_signer(data_dir)
+    nc = await connect(nats, Identity.VOICE_WORKER, name="audit-bench")
     js = nc.jetstream(timeout=30)
     try:
         for start in range(0, len(events), PUBLISH_WINDOW):
@@ -51,7 +55,8 @@ async def _publish(nats_url: str, events: list[AuditEvent]) -> None:
             acks = []
             for event in window:
                 data = event.model_dump_json().encode()
-                acks.append(js.publish(audit_subject(event.call_id), data, headers={HEADER_MSG_ID: event.dedup_id}))
+                headers = {HEADER_MSG_ID: event.dedup_id, HEADER_SIGNATURE: signer.sign(data)}
+                acks.append(js.publish(audit_subject(event.call_id), data, headers=headers))
             await asyncio.gather(*acks)
     finally:
         await nc.close()
@@ -67,13 +72,13 @@ async def _one_backend(settings: AuditSinkSettings, events: int) -> dict[str, fl
         server = EmbeddedNats(Path(nats_dir), sync_always=True)
         server.start()
         try:
-            nc = await connect(server.url, name="audit-bench")
+            nc = await connect(server.endpoint, Identity.AUDIT_SINK, name="audit-bench")
             await ensure_stream(nc.jetstream(timeout=10), settings)
             await nc.close()
             per_call = 40
-            await _publish(server.url, _events("bench", max(1, events // per_call), per_call))
+            await _publish(server.endpoint, _events("bench", max(1, events // per_call), per_call), settings.data_dir)
             total = max(1, events // per_call) * per_call
-            async with audit_sink_running(settings, server.url) as handle:
+            async with audit_sink_running(settings, server.endpoint) as handle:
                 started = time.perf_counter()
                 while True:
                     if await _stored(handle) >= total:
@@ -82,7 +87,7 @@ async def _one_backend(settings: AuditSinkSettings, events: int) -> dict[str, fl
                 drained_s = time.perf_counter() - started
                 burst = _events("burst", BURST_CALLS, BURST_EVENTS_PER_CALL)
                 burst_started = time.perf_counter()
-                publisher = asyncio.create_task(_publish(server.url, burst))
+                publisher = asyncio.create_task(_publish(server.endpoint, burst, settings.data_dir))
                 max_lag = 0
                 while not publisher.done() or await handle.backlog() > 0:
                     max_lag = max(max_lag, await handle.backlog())

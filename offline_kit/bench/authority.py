@@ -22,13 +22,14 @@ from opentelemetry.trace import NoOpTracerProvider
 from prometheus_client import CollectorRegistry
 
 from contracts.base import Contract
-from contracts.subjects import tool_subject
+from contracts.subjects import CALL_STATE_BUCKET, IDEMPOTENCY_BUCKET, tool_subject
 from contracts.tools import CheckAvailabilityResult, ToolName, ToolReply, ToolRequest
 from contracts.webhooks import WebhookOperation
 from offline_kit.bench.tools import summary, timed
 from offline_kit.webhook import tool_request
 from runtime.bus import EmbeddedNats, connect
 from runtime.clinic import load_clinic
+from runtime.identities import Identity
 from runtime.settings import SHIPPED_CLINIC_FILE
 from tool_runner.authority import Authority
 from tool_runner.backends import Outcome
@@ -98,20 +99,23 @@ async def run(delay_s: float = 0.02, calls: int = 500, rounds: int = 3) -> dict[
     delay_ms = delay_s * 1000
     samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="camille-bench-") as tmp, EmbeddedNats(Path(tmp) / "nats") as server:
-        nc = await connect(server.url, name="bench-authority")
+        nc = await connect(server.endpoint, Identity.VOICE_WORKER, name="bench-authority")
+        runner_nc = await connect(server.endpoint, Identity.TOOL_RUNNER, name="bench-authority-runner")
         try:
-            js = nc.jetstream(timeout=2)
-            shared = await KvCallStateStore.open(js, "bench_call_state", 1800)
+            js = runner_nc.jetstream(timeout=2)
+            shared = await KvCallStateStore.open(js, CALL_STATE_BUCKET, 1800)
             webhook: Any = DelayedWebhook(delay_s)  # what a WebhookBackend answers, without the HTTP
             runner = ToolRunner(
                 clinic=load_clinic(SHIPPED_CLINIC_FILE),
                 backends=dict.fromkeys(WebhookOperation, webhook),
-                results=await KvResultStore.open(js, "bench_results", 3600),
+                results=await KvResultStore.open(js, IDEMPOTENCY_BUCKET, 3600),
                 call_states=shared,
                 telemetry=Telemetry.create(NoOpTracerProvider()),
                 metrics=ToolRunnerMetrics(CollectorRegistry()),
             )
-            broker, in_flight = build_broker(server.url, runner.handle)
+            broker, in_flight = build_broker(
+                server.url, runner.handle, **server.endpoint.connect_options(Identity.TOOL_RUNNER)
+            )
             await broker.start()
             await wait_until_answering(nc, timeout_s=10)
             subject = tool_subject(ToolName.CHECK_AVAILABILITY)
@@ -134,6 +138,7 @@ async def run(delay_s: float = 0.02, calls: int = 500, rounds: int = 3) -> dict[
             cpu = await cpu_per_admission_ms(shared, 2000)
         finally:
             await nc.close()
+            await runner_nc.close()
     figures: dict[str, Any] = {"webhook_delay_ms": delay_ms, "rounds": rounds, "cpu_ms_per_admission": round(cpu, 3)}
     for name, values in samples.items():
         figures |= summary(f"{name}_overhead", values, delay_ms)

@@ -24,7 +24,8 @@ from contracts.subjects import tool_subject
 from contracts.tools import ToolReply
 from offline_kit.stats import percentile
 from offline_kit.webhook import tool_request
-from runtime.bus import EmbeddedNats, connect, free_port
+from runtime.bus import EmbeddedNats, NatsEndpoint, connect, free_port
+from runtime.identities import Identity
 from tool_runner.bootstrap import wait_until_answering
 from tool_runner.http import TRANSPORTS, Transport, http_poster
 from tool_runner.routing import Timeouts
@@ -173,7 +174,7 @@ def start_replica(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def through_tool_runner(
-    nats_url: str,
+    nats: NatsEndpoint,
     hook_url: str,
     data_dir: Path,
     transport: Transport,
@@ -184,17 +185,16 @@ async def through_tool_runner(
     routing = data_dir / "bench-tools.yaml"
     routing.write_text(ROUTING)
     env = {
-        "NATS_URL": nats_url,
+        **nats.for_process(Identity.TOOL_RUNNER),
         "BENCH_URL": hook_url,
         "CAMILLE_DATA_DIR": str(data_dir),
         "CAMILLE_ROUTING_FILE": str(routing),
         "CAMILLE_HTTP_TRANSPORT": transport,
-        "CAMILLE_IDEMPOTENCY_BUCKET": f"bench_{label(transport)}",
     }
     runners = [await asyncio.to_thread(start_replica, env) for _ in range(replicas)]
     name = f"tools_{label(transport)}" + (f"_{replicas}_replicas" if replicas > 1 else "")
     try:
-        nc = await connect(nats_url, name="bench")
+        nc = await connect(nats, Identity.VOICE_WORKER, name="bench")
         try:
             await wait_until_answering(nc, timeout_s=10)
 
@@ -243,10 +243,10 @@ async def run(delay_s: float, calls: int, replicas: int = DEPLOYED_REPLICAS) -> 
         with tempfile.TemporaryDirectory(prefix="camille-bench-") as tmp, EmbeddedNats(Path(tmp) / "nats") as server:
             for transport in TRANSPORTS:
                 figures |= await direct_http(url, transport, delay_ms, calls)
-                figures |= await through_tool_runner(server.url, url, Path(tmp), transport, delay_ms, calls)
+                figures |= await through_tool_runner(server.endpoint, url, Path(tmp), transport, delay_ms, calls)
             if replicas > 1:  # as deployed: the queue group spreads the calls over the replicas (and the cores)
                 figures |= await through_tool_runner(
-                    server.url, url, Path(tmp), DEFAULT_TRANSPORT, delay_ms, calls, replicas=replicas
+                    server.endpoint, url, Path(tmp), DEFAULT_TRANSPORT, delay_ms, calls, replicas=replicas
                 )
     finally:
         hook.terminate()

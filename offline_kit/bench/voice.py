@@ -37,6 +37,7 @@ async def run_bench(calls: int, speed: float) -> dict[str, Any]:
     from offline_kit.simulator import Scenario
     from runtime.bus import EmbeddedNats, connect
     from runtime.clinic import load_clinic
+    from runtime.identities import Identity
     from voice_worker.settings import VoiceWorkerSettings
 
     scenario = Scenario.model_validate(yaml.safe_load(BENCH_SCENARIO))
@@ -46,8 +47,10 @@ async def run_bench(calls: int, speed: float) -> dict[str, Any]:
         settings = VoiceWorkerSettings(data_dir=Path(tmp), phrase_cache_dir=Path(tmp) / "phrases", env="development")
         clinic = load_clinic(settings.clinic_file)
         phrasebook, _ = await offline_phrasebook(settings, clinic)
-        nc = await connect(server.url, name="camille-bench")
-        await nc.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
+        sink = await connect(server.endpoint, Identity.AUDIT_SINK, name="camille-bench-stream")
+        await sink.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])  # as the audit sink would
+        await sink.close()
+        nc = await connect(server.endpoint, Identity.VOICE_WORKER, name="camille-bench")
         try:
             for _ in range(calls):
                 local = await run_simulated_call(

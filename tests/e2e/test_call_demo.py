@@ -24,6 +24,7 @@ def test_demo_runs_a_call_writes_wav_and_json(tmp_path: Path, monkeypatch: pytes
     assert report["phrases_played"] == ["greeting", "off_script"]
     assert report["tool_calls"] == ["redirect_off_topic"]
     assert report["audit_events_stored"] == report["audit_events_published"] > 0
+    assert report["audit_verified"]
     assert "Camille: Bonjour, cabinet du docteur Fillion" in result.output
     with wave.open(str(tmp_path / "call.wav")) as wav:
         assert (wav.getnchannels(), wav.getframerate()) == (2, 24_000) and wav.getnframes() > 24_000

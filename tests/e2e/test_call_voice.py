@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +31,9 @@ from offline_kit.simulator import SIMULATOR_API_KEY, RealtimeSimulator, Scenario
 from offline_kit.simulator.caller import AgentSegment
 from offline_kit.simulator.scenario import Say
 from offline_kit.speech import duration_s, render_offline, synthesize
-from runtime.bus import EmbeddedNats, connect
+from runtime.bus import EmbeddedNats, NatsEndpoint, connect
 from runtime.clinic import load_clinic
+from runtime.identities import Identity
 from runtime.settings import SHIPPED_CLINIC_FILE
 from scheduling_api.server import reference_backend_running
 from tool_runner.bootstrap import tool_runner_running
@@ -48,17 +48,18 @@ FRAME_BYTES = 480 * 2
 @dataclass
 class Stack:
     nc: NATS
-    nats_url: str
+    nats: NatsEndpoint
     reference_url: str
     sink: AuditSinkHandle
     clinic: ClinicProfile
     phrasebook: Phrasebook
     settings: VoiceWorkerSettings
     tmp: Path
+    alerts: NATS  # what an alerting bridge would read, as the alert-reader identity
 
 
 @pytest.fixture(scope="module")
-async def stack(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> AsyncIterator[Stack]:
+async def stack(tmp_path_factory: pytest.TempPathFactory, nats: NatsEndpoint) -> AsyncIterator[Stack]:
     """The reference API, a tool runner and an audit sink on the session's NATS server, and the phrase audio."""
     tmp = tmp_path_factory.mktemp("voice-e2e")
     clinic = load_clinic(SHIPPED_CLINIC_FILE)
@@ -66,16 +67,27 @@ async def stack(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> Asyn
     settings = VoiceWorkerSettings(
         data_dir=tmp, phrase_cache_dir=tmp / "phrases", audit_flush_timeout_s=5.0, env="development"
     )
-    tool_settings = ToolRunnerSettings(data_dir=tmp, idempotency_bucket=f"voice_{uuid.uuid4().hex[:10]}")
+    tool_settings = ToolRunnerSettings(data_dir=tmp)
     async with contextlib.AsyncExitStack() as exits:
         reference_url = await exits.enter_async_context(reference_backend_running(tool_settings))
         tool_settings = tool_settings.model_copy(update={"reference_url": reference_url})
-        await exits.enter_async_context(tool_runner_running(tool_settings, nats_url))
-        sink = await exits.enter_async_context(audit_sink_running(AuditSinkSettings(data_dir=tmp), nats_url))
-        nc = await connect(nats_url, name="voice-e2e")
+        await exits.enter_async_context(tool_runner_running(tool_settings, nats))
+        sink = await exits.enter_async_context(audit_sink_running(AuditSinkSettings(data_dir=tmp), nats))
+        nc = await connect(nats, Identity.VOICE_WORKER, name="voice-e2e")
         exits.push_async_callback(nc.close)
         phrasebook = load_phrasebook(clinic, tmp / "phrases", [OFFLINE_VOICE])
-        yield Stack(nc, nats_url, reference_url, sink, clinic, phrasebook, settings, tmp)
+        alerts = await connect(nats, Identity.ALERT_READER, name="voice-e2e-alerts")
+        exits.push_async_callback(alerts.close)
+        yield Stack(nc, nats, reference_url, sink, clinic, phrasebook, settings, tmp, alerts)
+
+
+async def audit_stream_of(server: EmbeddedNats) -> None:
+    """The audit stream on a server of the test's own, made as the audit sink makes it (it alone may)."""
+    sink = await connect(server.endpoint, Identity.AUDIT_SINK, name="voice-e2e-stream")
+    try:
+        await sink.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
+    finally:
+        await sink.close()
 
 
 def scenario_of(text: str) -> Scenario:
@@ -269,10 +281,12 @@ async def test_a_dose_in_words_is_cut_within_its_sentence_and_the_fixed_phrase_p
     scenario = load_scenario("medical_advice")
     advice = scenario.turns[0].model[0]
     assert isinstance(advice, Say)
-    sub = await stack.nc.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    sub = await stack.alerts.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    await stack.alerts.flush()
     async with staged_backend(scenario.backend, stack.reference_url, stack.nc, scenario.today()):
         local, sim = await call(stack, scenario)
     await stack.nc.flush()
+    await stack.alerts.flush()
     await sub.unsubscribe()
 
     full = synthesize(advice.say, voice=scenario.agent_voice)
@@ -349,11 +363,11 @@ async def test_nats_stopped_mid_call_fails_fast_and_the_call_goes_on(stack: Stac
     with EmbeddedNats(tmp_path / "nats") as server:
         settings = stack.settings.model_copy(update={"audit_flush_timeout_s": 0.5})
         tool_settings = ToolRunnerSettings(data_dir=tmp_path, reference_url=stack.reference_url)
-        runner = tool_runner_running(tool_settings, server.url)
+        runner = tool_runner_running(tool_settings, server.endpoint)
         await runner.__aenter__()
-        nc = await connect(server.url, name="voice-e2e-doomed")
+        nc = await connect(server.endpoint, Identity.VOICE_WORKER, name="voice-e2e-doomed")
         try:
-            await nc.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
+            await audit_stream_of(server)
 
             def kill_after_first_tool(local: LocalCall) -> None:
                 local.call.session.on("function_tools_executed", lambda ev: server.kill())
@@ -395,9 +409,11 @@ async def test_emergency_mid_sentence_interrupts_plays_the_phrase_and_hangs_up(s
     async def on_alert(msg: Any) -> None:
         alerts.append(Alert.model_validate_json(msg.data))
 
-    sub = await stack.nc.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    sub = await stack.alerts.subscribe(ALERTS_WILDCARD, cb=on_alert)
+    await stack.alerts.flush()
     local, _ = await call(stack, scenario_of(EMERGENCY))
     await stack.nc.flush()
+    await stack.alerts.flush()
     await sub.unsubscribe()
     assert local.end_reason is CallEndReason.EMERGENCY_HANGUP
     assert local.control.actions == ["hang_up"]
@@ -484,14 +500,17 @@ async def test_slow_tool_gets_the_filler_then_the_answer(stack: Stack, tmp_path:
         await msg.respond(ToolReply.success(request, CheckAvailabilityResult(slots=[slot])).model_dump_json().encode())
 
     with EmbeddedNats(tmp_path / "nats") as server:
-        nc = await connect(server.url, name="voice-e2e-slow")
+        nc = await connect(server.endpoint, Identity.VOICE_WORKER, name="voice-e2e-slow")
+        runner_nc = await connect(server.endpoint, Identity.TOOL_RUNNER, name="voice-e2e-slow-runner")
         try:
-            await nc.jetstream().add_stream(name=AUDIT_STREAM, subjects=[AUDIT_WILDCARD])
-            await nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=slow_runner)
+            await audit_stream_of(server)
+            await runner_nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=slow_runner)
+            await runner_nc.flush()
             settings = stack.settings.model_copy(update={"filler_delay_s": 0.1})
             local, sim = await call(stack, scenario_of(SLOW_CHECK), nc=nc, settings=settings)
         finally:
             await nc.close()
+            await runner_nc.close()
     assert local.call.ctx.played == [PhraseKey.GREETING, PhraseKey.FILLER]
     assert segment_is_phrase(local, 1, stack.phrasebook, PhraseKey.FILLER)
     assert any("créneau mardi" in m for m in sim.connection.messages("assistant"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +37,9 @@ from offline_kit.demo import staged_backend
 from offline_kit.local_call import run_simulated_call
 from offline_kit.simulator import Scenario, load_scenario
 from offline_kit.speech import render_offline
-from runtime.bus import connect
+from runtime.bus import NatsEndpoint, connect
 from runtime.clinic import load_clinic
+from runtime.identities import Identity
 from runtime.metrics import PREFIX, new_registry
 from runtime.settings import SHIPPED_CLINIC_FILE
 from tool_runner.settings import ToolRunnerSettings
@@ -125,13 +125,13 @@ async def _calls(stack: LocalStack, nc: NATS, tmp: Path, registry: CollectorRegi
 
 
 @pytest.fixture(scope="module")
-async def run(tmp_path_factory: pytest.TempPathFactory, nats_url: str) -> AsyncIterator[Run]:
+async def run(tmp_path_factory: pytest.TempPathFactory, nats: NatsEndpoint) -> AsyncIterator[Run]:
     """Seven calls through one local stack whose services all count into one registry."""
     tmp = tmp_path_factory.mktemp("metrics-e2e")
     registry = new_registry()
-    tools = ToolRunnerSettings(data_dir=tmp, idempotency_bucket=f"metrics_{uuid.uuid4().hex[:10]}")
-    async with local_stack(nats_url, tools, AuditSinkSettings(data_dir=tmp), registry=registry) as stack:
-        nc = await connect(nats_url, name="metrics-e2e")
+    tools = ToolRunnerSettings(data_dir=tmp)
+    async with local_stack(nats, tools, AuditSinkSettings(data_dir=tmp), registry=registry) as stack:
+        nc = await connect(nats, Identity.VOICE_WORKER, name="metrics-e2e")
         try:
             scenarios = await _calls(stack, nc, tmp, registry)
             yield Run(registry, scenarios, stack)

@@ -147,17 +147,20 @@ def test_rotate_key_then_rewrap_moves_every_call(data_dir: Path) -> None:
 async def test_replay_republishes_a_call_with_its_message_ids(
     data_dir: Path, nats_server: EmbeddedNats, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`replay --call` publishes the call's decrypted events, each with its Nats-Msg-Id, to the given subject."""
+    """`replay --call` publishes the call's decrypted events, each with its Nats-Msg-Id, to the given subject, as
+    the audit-replay identity."""
     import asyncio
 
-    from runtime.bus import connect
+    from runtime.identities import Identity
+    from tests.conftest import inspector
 
-    monkeypatch.setenv("NATS_URL", nats_server.url)
-    nc = await connect(nats_server.url, name="replay-test")
-    sub = await nc.subscribe("test.audit.replay")
+    for name, value in nats_server.endpoint.for_process(Identity.AUDIT_REPLAY).items():
+        monkeypatch.setenv(name, value)
+    nc = await inspector(nats_server)
+    sub = await nc.subscribe("camille.v1.replay.test")
     await nc.flush()
     code, _ = await asyncio.to_thread(
-        run, "replay", "--call", "call-a", "--subject", "test.audit.replay", "--reason", "rebuild"
+        run, "replay", "--call", "call-a", "--subject", "camille.v1.replay.test", "--reason", "rebuild"
     )
     assert code == 0
     received = []
@@ -166,5 +169,5 @@ async def test_replay_republishes_a_call_with_its_message_ids(
         received.append(((msg.headers or {}).get("Nats-Msg-Id", ""), msg.data.decode()))
     await sub.unsubscribe()
     await nc.close()
-    assert [msg_id for msg_id, _ in received] == [f"call-a:{n}" for n in range(5)]
+    assert [msg_id.rsplit(":", 1)[0] for msg_id, _ in received] == [f"call-a:{n}" for n in range(5)]
     assert PHONE in received[0][1]

@@ -181,7 +181,7 @@ def test_rotation_then_rewrap_keeps_everything_readable(store: AuditStore, keys:
 def test_migrations_are_versioned_and_rerunnable(store: AuditStore) -> None:
     """Opening an already migrated database applies nothing and reports the latest version."""
     assert store.db.migrate(MIGRATIONS) == []
-    assert store.db.schema_version() == 2
+    assert store.db.schema_version() == 3
 
 
 def test_access_log_is_chained(store: AuditStore) -> None:
@@ -202,6 +202,6 @@ def test_concurrent_first_opens_migrate_once(store_url: str, keys: FileKeyProvid
     with ThreadPoolExecutor(4) as pool:
         stores = list(pool.map(lambda _: AuditStore.open(store_url, keys), range(4)))
     versions = stores[0].db.execute("SELECT version FROM schema_migrations ORDER BY version")
-    assert [row[0] for row in versions] == [1, 2]
+    assert [row[0] for row in versions] == [1, 2, 3]
     for opened in stores:
         opened.close()

@@ -24,10 +24,11 @@ from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
 from camille.secrets import CA_CERT, NATS_IDENTITIES, new_user_seed, seed_file, write_local_secrets
-from contracts.subjects import HEADER_MSG_ID, TOOLS_QUEUE_GROUP, audit_subject, tool_subject
+from contracts.subjects import TOOLS_QUEUE_GROUP, audit_subject, tool_subject
 from offline_kit.bench.audit_samples import call_events
+from runtime.audit_signature import AuditSigner, AuditVerifier
 from runtime.bus import nats_server_binary
-from tests.integration.test_audit_sink import wait_for
+from tests.integration.test_audit_sink import signed, wait_for
 from tool_runner.call_state import KvCallStateStore
 from tool_runner.idempotency import KvResultStore
 from voice_worker.audit import NatsAuditTransport
@@ -155,7 +156,9 @@ async def test_each_service_does_its_work_under_its_own_identity(
         connected_as(server, secrets_dir, "voice-worker") as voice,
         connected_as(server, secrets_dir, "tool-runner") as tools,
     ):
-        sink = AuditSink(audit.nc, store, settings, AuditSinkMetrics(CollectorRegistry()))
+        signer = AuditSigner.generate()  # the voice worker's key; the sink holds its public half only
+        verifier = AuditVerifier.from_text(signer.verify_key_text())
+        sink = AuditSink(audit.nc, store, settings, AuditSinkMetrics(CollectorRegistry()), verifier)
         await sink.start()
         stop = asyncio.Event()
         consuming = asyncio.create_task(sink.run(stop))
@@ -179,9 +182,8 @@ async def test_each_service_does_its_work_under_its_own_identity(
         transport = NatsAuditTransport(voice.nc)
         events = call_events("call-nkey", 5)
         for event in events:
-            await transport.publish_event(
-                audit_subject(event.call_id), event.model_dump_json().encode(), {HEADER_MSG_ID: event.dedup_id}, 5
-            )
+            data, headers = signed(signer, event)
+            await transport.publish_event(audit_subject(event.call_id), data, headers, 5)
         await wait_for(lambda: sink.stats.stored == len(events), 20)
         stop.set()
         await asyncio.wait_for(consuming, 30)

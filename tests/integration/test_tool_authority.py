@@ -18,6 +18,7 @@ from nats.aio.client import Client as NATS
 
 from contracts.tools import RefusalReason, ToolErrorCode, ToolName, ToolReply
 from offline_kit.webhook import tool_request
+from runtime.bus import NatsEndpoint
 from scheduling_api.server import reference_backend_running
 from scheduling_api.settings import ReferenceSettings
 from tests.fakes import shifted_clock
@@ -49,20 +50,14 @@ class Replicas:
 
 
 @pytest.fixture
-async def replicas(tmp_path: Path, nats_url: str) -> AsyncIterator[Replicas]:
+async def replicas(tmp_path: Path, nats: NatsEndpoint, fresh_tool_buckets: None) -> AsyncIterator[Replicas]:
     clock = shifted_clock(NOW)
     reference = ReferenceSettings(data_dir=tmp_path, reference_db_url=f"sqlite:///{tmp_path / 'scheduling.db'}")
-    suffix = uuid.uuid4().hex[:10]
     async with contextlib.AsyncExitStack() as stack:
         url = await stack.enter_async_context(reference_backend_running(reference, clock=clock))
-        settings = ToolRunnerSettings(
-            data_dir=tmp_path,
-            reference_url=url,
-            idempotency_bucket=f"results_{suffix}",
-            call_state_bucket=f"calls_{suffix}",
-        )
-        a = await stack.enter_async_context(tool_runner_running(settings, nats_url, clock=clock))
-        b = await stack.enter_async_context(tool_runner_running(settings, nats_url, clock=clock))
+        settings = ToolRunnerSettings(data_dir=tmp_path, reference_url=url)
+        a = await stack.enter_async_context(tool_runner_running(settings, nats, clock=clock))
+        b = await stack.enter_async_context(tool_runner_running(settings, nats, clock=clock))
         yield Replicas(a, b, tmp_path, clock, settings.call_state_bucket)
 
 
@@ -121,7 +116,7 @@ async def test_cancellation_attempts_are_limited_across_replicas_and_a_guess_cha
     assert replicas.rows("SELECT status FROM appointments") == [("booked",)]
 
 
-async def test_the_call_state_bucket_outlives_a_realtime_session(replicas: Replicas, nc: NATS) -> None:
+async def test_the_call_state_bucket_outlives_a_realtime_session(replicas: Replicas, inspect_nc: NATS) -> None:
     """The per-call bucket keeps one revision per call for 30 minutes after its last change."""
-    status = await (await nc.jetstream().key_value(replicas.bucket)).status()
+    status = await (await inspect_nc.jetstream().key_value(replicas.bucket)).status()
     assert status.ttl == 30 * 60 and status.history == 1

@@ -20,6 +20,7 @@ from nats.aio.client import Client as NATS
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
 from offline_kit.webhook import tool_request
+from runtime.bus import NatsEndpoint
 from scheduling_api.server import reference_backend_running
 from scheduling_api.settings import ReferenceSettings
 from tests.fakes import shifted_clock
@@ -75,18 +76,16 @@ def book_args(time: str = "09:00", day: dt.date = MONDAY) -> dict[str, object]:
 
 
 def settings_for(tmp: Path, reference_url: str) -> ToolRunnerSettings:
-    return ToolRunnerSettings(
-        data_dir=tmp, reference_url=reference_url, idempotency_bucket=f"results_{uuid.uuid4().hex[:10]}"
-    )
+    return ToolRunnerSettings(data_dir=tmp, reference_url=reference_url)
 
 
 @pytest.fixture
-async def system(tmp_path: Path, nc: NATS, nats_url: str) -> AsyncIterator[System]:
+async def system(tmp_path: Path, nc: NATS, nats: NatsEndpoint, fresh_tool_buckets: None) -> AsyncIterator[System]:
     clock = shifted_clock(NOW)
     reference = ReferenceSettings(data_dir=tmp_path, reference_db_url=f"sqlite:///{tmp_path / 'scheduling.db'}")
     async with contextlib.AsyncExitStack() as stack:
         url = await stack.enter_async_context(reference_backend_running(reference, clock=clock))
-        await stack.enter_async_context(tool_runner_running(settings_for(tmp_path, url), nats_url, clock=clock))
+        await stack.enter_async_context(tool_runner_running(settings_for(tmp_path, url), nats, clock=clock))
         yield System(nc, clock, url, tmp_path)
 
 
@@ -222,12 +221,14 @@ async def test_many_concurrent_calls_are_all_answered(system: System) -> None:
     assert {r.tool_call_id for r in replies} == {r.tool_call_id for r in requests}
 
 
-async def test_default_settings_find_each_other_on_a_free_port(tmp_path: Path, nc: NATS, nats_url: str) -> None:
+async def test_default_settings_find_each_other_on_a_free_port(
+    tmp_path: Path, nc: NATS, nats: NatsEndpoint, fresh_tool_buckets: None
+) -> None:
     """With only a data dir, the tool runner finds the reference API's free port and both share the dev secret."""
     async with contextlib.AsyncExitStack() as stack:
         await stack.enter_async_context(reference_backend_running(ToolRunnerSettings(data_dir=tmp_path)))
-        settings = ToolRunnerSettings(data_dir=tmp_path, idempotency_bucket=f"d_{uuid.uuid4().hex[:8]}")
-        await stack.enter_async_context(tool_runner_running(settings, nats_url))
+        settings = ToolRunnerSettings(data_dir=tmp_path)
+        await stack.enter_async_context(tool_runner_running(settings, nats))
         request = tool_request(
             {"tool": "check_availability", "date": (dt.date.today() + dt.timedelta(days=7)).isoformat()},
             now=dt.datetime.now(dt.UTC),

@@ -21,6 +21,7 @@ from nats.aio.client import Client as NATS
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
 from offline_kit.webhook import LocalWebhook, json_answer, tool_request
+from runtime.bus import NatsEndpoint
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
 
@@ -146,11 +147,11 @@ async def supabase(postgres_url: str) -> AsyncIterator[PostgrestLike]:
 
 
 @contextlib.asynccontextmanager
-async def runner(tmp: Path, nats_url: str, environ: dict[str, str], routes: str = ROUTING) -> AsyncIterator[None]:
+async def runner(tmp: Path, nats: NatsEndpoint, environ: dict[str, str], routes: str = ROUTING) -> AsyncIterator[None]:
     routing = tmp / "tools.yaml"
     routing.write_text(routes)
-    settings = ToolRunnerSettings(data_dir=tmp, routing_file=routing, idempotency_bucket=f"r_{uuid.uuid4().hex[:8]}")
-    async with tool_runner_running(settings, nats_url, environ=environ):
+    settings = ToolRunnerSettings(data_dir=tmp, routing_file=routing)
+    async with tool_runner_running(settings, nats, environ=environ):
         yield
 
 
@@ -188,11 +189,17 @@ def booking(day: dt.date, time: str = "09:00") -> dict[str, Any]:
 
 @pytest.mark.postgres
 async def test_supabase_kind_books_checks_and_maps_postgrest_errors(
-    tmp_path: Path, nats_url: str, nc: NATS, supabase: PostgrestLike, n8n: LocalWebhook, postgres_url: str
+    tmp_path: Path,
+    nats: NatsEndpoint,
+    fresh_tool_buckets: None,
+    nc: NATS,
+    supabase: PostgrestLike,
+    n8n: LocalWebhook,
+    postgres_url: str,
 ) -> None:
     """Through PostgREST RPC: booking works, the same slot is slot_unavailable, an unknown cancel is not_found."""
     monday = next_monday()
-    async with runner(tmp_path, nats_url, environ(supabase.server.url, n8n.url)):
+    async with runner(tmp_path, nats, environ(supabase.server.url, n8n.url)):
         booked = await send(nc, booking(monday))
         taken = await send(nc, booking(monday))
         slots = await send(nc, {"tool": "check_availability", "date": monday.isoformat(), "time": "09:00"})
@@ -216,12 +223,18 @@ async def test_supabase_kind_books_checks_and_maps_postgrest_errors(
 
 @pytest.mark.postgres
 async def test_supabase_kind_cancels_only_with_the_name_then_n8n_texts_the_clinics_words(
-    tmp_path: Path, nats_url: str, nc: NATS, supabase: PostgrestLike, n8n: LocalWebhook, postgres_url: str
+    tmp_path: Path,
+    nats: NatsEndpoint,
+    fresh_tool_buckets: None,
+    nc: NATS,
+    supabase: PostgrestLike,
+    n8n: LocalWebhook,
+    postgres_url: str,
 ) -> None:
     """A wrong name leaves the row booked; the right one cancels it by id; the SMS n8n gets is the clinic's text."""
     monday, call_id = next_monday(), f"c-{uuid.uuid4().hex[:8]}"
     cancel = {"tool": "cancel_appointment", "date": monday.isoformat(), "phone": PHONE}
-    async with runner(tmp_path, nats_url, environ(supabase.server.url, n8n.url)):
+    async with runner(tmp_path, nats, environ(supabase.server.url, n8n.url)):
         assert (await send(nc, booking(monday, "11:00"))).ok
         wrong = await send(nc, cancel | {"patient_name": "Sophie Bernard"}, call_id)
         with psycopg.connect(postgres_url) as conn:
@@ -247,22 +260,22 @@ async def test_supabase_kind_cancels_only_with_the_name_then_n8n_texts_the_clini
 
 @pytest.mark.postgres
 async def test_supabase_kind_with_a_wrong_key_is_a_backend_error(
-    tmp_path: Path, nats_url: str, nc: NATS, supabase: PostgrestLike, n8n: LocalWebhook
+    tmp_path: Path, nats: NatsEndpoint, fresh_tool_buckets: None, nc: NATS, supabase: PostgrestLike, n8n: LocalWebhook
 ) -> None:
     """A refused service key is a non-retryable backend_error, not a success and not retried."""
-    async with runner(tmp_path, nats_url, environ(supabase.server.url, n8n.url, key="wrong")):
+    async with runner(tmp_path, nats, environ(supabase.server.url, n8n.url, key="wrong")):
         reply = await send(nc, booking(next_monday()))
     assert reply.error is not None and reply.error.code is ToolErrorCode.BACKEND_ERROR and not reply.error.retryable
     assert len(supabase.server.received) == 1
 
 
 async def test_n8n_kind_sends_header_auth_and_reads_the_respond_node(
-    tmp_path: Path, nats_url: str, nc: NATS, n8n: LocalWebhook
+    tmp_path: Path, nats: NatsEndpoint, fresh_tool_buckets: None, nc: NATS, n8n: LocalWebhook
 ) -> None:
     """A diary on n8n: header auth sent, answers read, send_sms(to, text) as before; a refused secret is an error."""
     call_id = f"c-{uuid.uuid4().hex[:8]}"
     sms = {"tool": "send_sms", "confirmation": "booking"}
-    async with runner(tmp_path, nats_url, environ("http://127.0.0.1:9", n8n.url), N8N_ROUTING):
+    async with runner(tmp_path, nats, environ("http://127.0.0.1:9", n8n.url), N8N_ROUTING):
         assert (await send(nc, booking(next_monday()), call_id)).ok
         reply = await send(nc, sms, call_id)
     assert reply.ok and reply.result is not None and reply.result.tool is ToolName.SEND_SMS
@@ -270,17 +283,17 @@ async def test_n8n_kind_sends_header_auth_and_reads_the_respond_node(
     body = n8n.received[-1].json()
     assert set(body) == {"tool", "to", "text"} and (body["tool"], body["to"]) == ("send_sms", PHONE)
     assert "confirmé le " in body["text"] and " à 9h00 avec Dr Fillion" in body["text"]
-    async with runner(tmp_path, nats_url, environ("http://127.0.0.1:9", n8n.url, n8n_secret="wrong"), N8N_ROUTING):
+    async with runner(tmp_path, nats, environ("http://127.0.0.1:9", n8n.url, n8n_secret="wrong"), N8N_ROUTING):
         refused = await send(nc, booking(next_monday()))
     assert refused.error is not None and refused.error.code is ToolErrorCode.BACKEND_ERROR
 
 
 async def test_n8n_unregistered_webhook_is_not_a_missing_appointment(
-    tmp_path: Path, nats_url: str, nc: NATS, n8n: LocalWebhook
+    tmp_path: Path, nats: NatsEndpoint, fresh_tool_buckets: None, nc: NATS, n8n: LocalWebhook
 ) -> None:
     """n8n's own 404 for an inactive workflow maps to backend_error, not not_found."""
     n8n.answer_with(json_answer({"code": 404, "message": 'The requested webhook "POST x" is not registered.'}, 404))
-    async with runner(tmp_path, nats_url, environ("http://127.0.0.1:9", n8n.url), N8N_ROUTING):
+    async with runner(tmp_path, nats, environ("http://127.0.0.1:9", n8n.url), N8N_ROUTING):
         reply = await send(nc, booking(next_monday()))
     assert reply.error is not None and reply.error.code is ToolErrorCode.BACKEND_ERROR
     assert "not registered" in reply.error.message

@@ -12,10 +12,14 @@ import urllib.request
 from pathlib import Path
 
 import httpx
-from nats.aio.client import Client as NATS
+import nats
+import nats.errors
+import pytest
 
 from contracts.subjects import tool_subject
 from contracts.tools import CheckAvailabilityArgs, ToolReply, ToolRequest
+from runtime.bus import NatsEndpoint, connect
+from runtime.identities import Identity
 
 
 async def _wait_for(stream: asyncio.StreamReader, needle: str, timeout_s: float = 60) -> list[str]:
@@ -50,13 +54,15 @@ def scrape(port: int) -> str:
         return str(answer.read().decode())
 
 
-async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: NATS, tmp_path: Path) -> None:
-    """With NATS_URL set, `camille up` answers check_availability from the reference backend, serves the call page and
-    its tokens, counts the call on its one metrics endpoint (CAMILLE_METRICS_PORT), and exits on SIGINT."""
+async def test_up_answers_tool_requests_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """On its embedded NATS, `camille up` refuses an anonymous client, answers check_availability from the reference
+    backend to a client signed in as the voice worker (its seed in the data dir, 0600), serves the call page and its
+    tokens, counts the call on its one metrics endpoint (CAMILLE_METRICS_PORT), and exits on SIGINT."""
     port = free_port()
-    env = os.environ | {"NATS_URL": nats_url, "CAMILLE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env = os.environ | {"CAMILLE_DATA_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
     env |= {"CAMILLE_METRICS_PORT": str(port)}
-    for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "CAMILLE_WEB_PORT"):
+    for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "CAMILLE_WEB_PORT", "NATS_URL",
+                 "CAMILLE_NATS_URL", "CAMILLE_NATS_CREDS_FILE"):  # fmt: skip
         env.pop(name, None)
     process = await asyncio.create_subprocess_exec(
         *[sys.executable, "-m", "camille.cli", "up", "--reference-port", "0", "--web-port", "0"],
@@ -73,6 +79,13 @@ async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: N
             assert '<html lang="fr">' in (await http.get(page)).text
             grant = (await http.post(page + "api/token")).json()
         assert grant["url"] == "ws://127.0.0.1:7880" and grant["room"].startswith("call-")
+        [nats_line] = [line for line in printed if line.startswith("NATS: ")]
+        url = nats_line.split()[1]
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await nats.connect(url, connect_timeout=2, allow_reconnect=False, max_reconnect_attempts=0)
+        seed = tmp_path / "nats" / "credentials" / "voice-worker.nk"
+        assert seed.stat().st_mode & 0o777 == 0o600
+        nc = await connect(NatsEndpoint(url, creds_file=seed), Identity.VOICE_WORKER, name="up-test")
         request = ToolRequest.create(
             call_id="up-test",
             tool_call_id="fc_1",
@@ -80,6 +93,7 @@ async def test_up_answers_tool_requests_and_stops_on_ctrl_c(nats_url: str, nc: N
             arguments=CheckAvailabilityArgs(date=next_weekday()),
         )
         message = await nc.request(tool_subject("check_availability"), request.model_dump_json().encode(), timeout=10)
+        await nc.close()
         reply = ToolReply.model_validate_json(message.data)
         assert reply.ok and reply.request_id == request.message_id
         assert reply.result is not None and reply.result.tool == "check_availability"

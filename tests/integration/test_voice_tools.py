@@ -30,7 +30,9 @@ from contracts.tools import (
     ToolRequest,
     idempotency_key_for,
 )
+from runtime.bus import NatsEndpoint, connect
 from runtime.clinic import load_clinic
+from runtime.identities import Identity
 from runtime.settings import SHIPPED_CLINIC_FILE
 from voice_worker import tools
 from voice_worker.audit import AuditPublisher
@@ -98,12 +100,14 @@ class FakeToolRunner:
 
 
 @pytest.fixture
-async def runner(nc: NATS) -> AsyncIterator[FakeToolRunner]:
+async def runner(nats: NatsEndpoint) -> AsyncIterator[FakeToolRunner]:
+    """The stand-in signs in as the tool runner: only that identity may take tool requests."""
     fake = FakeToolRunner()
-    sub = await nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=fake.handle)
-    await nc.flush()
+    runner_nc = await connect(nats, Identity.TOOL_RUNNER, name="fake-tool-runner")
+    await runner_nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=fake.handle)
+    await runner_nc.flush()
     yield fake
-    await sub.unsubscribe()
+    await runner_nc.close()
 
 
 def make_ctx(
@@ -270,14 +274,14 @@ async def test_call_started_without_nats_fails_tools_fast(nc: NATS) -> None:
     assert player.keys == [PhraseKey.TOOL_FAILURE]
 
 
-async def test_deferred_bus_sends_once_connected(nc: NATS, nats_url: str, runner: FakeToolRunner) -> None:
+async def test_deferred_bus_sends_once_connected(nc: NATS, nats: NatsEndpoint, runner: FakeToolRunner) -> None:
     """A call built before its NATS connection is up sends its tool request once the connection is made."""
     import asyncio
 
     from voice_worker.worker import DeferredBus, connect_or_none
 
     ctx, player, _ = make_ctx(nc)
-    bus = DeferredBus(asyncio.create_task(connect_or_none(nats_url, "deferred")))
+    bus = DeferredBus(asyncio.create_task(connect_or_none(nats, "deferred")))
     ctx.gateway = bus
     output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t12")
     await bus.close()
@@ -341,3 +345,35 @@ async def test_several_appointments_of_the_caller_that_day_ask_for_the_time(nc: 
     with pytest.raises(ToolError, match="demandez-lui l'heure"):
         await tools.invoke(ctx, ToolName.CANCEL_APPOINTMENT, args, "t23")
     assert player.keys == []
+
+
+@pytest.mark.parametrize("field", ["request_id", "call_id", "tool_call_id", "tool"])
+async def test_a_reply_that_does_not_answer_the_request_is_not_used(
+    nc: NATS, runner: FakeToolRunner, field: str
+) -> None:
+    """A reply for another request, call, tool call or tool is refused like no reply: the failure phrase, nothing
+    confirmed to the model, the cause counted as mismatched_reply."""
+    other = {"request_id": "r-other", "call_id": "call-other", "tool_call_id": "tc-other", "tool": "book_appointment"}
+
+    def elsewhere(request: ToolRequest) -> ToolReply:
+        reply = slots_reply(request)
+        if field == "tool":  # a whole reply of another tool
+            failure = ToolFailure.of(ToolErrorCode.BACKEND_ERROR, "x")
+            return ToolReply.failure(
+                request_id=request.message_id, call_id=request.call_id, tool_call_id=request.tool_call_id,
+                tool=ToolName.BOOK_APPOINTMENT, error=failure,
+            )  # fmt: skip
+        return reply.model_copy(update={field: other[field]})
+
+    runner.handler = elsewhere
+    ctx, player, _ = make_ctx(nc)
+    output = await tools.invoke(ctx, ToolName.CHECK_AVAILABILITY, {"date": "2026-11-25"}, "t-mismatch")
+    assert isinstance(output, ToolResult) and output.reply_required is False
+    assert player.keys == [PhraseKey.TOOL_FAILURE]
+    counted = {
+        (sample.labels["tool"], sample.labels["code"]): sample.value
+        for family in ctx.metrics.recorder.tool_errors.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    }
+    assert counted == {("check_availability", "mismatched_reply"): 1.0}

@@ -27,6 +27,7 @@ from standardwebhooks.webhooks import Webhook
 from contracts.subjects import tool_subject
 from contracts.tools import ToolErrorCode, ToolName, ToolReply, ToolRequest
 from offline_kit.webhook import LocalWebhook, delayed, json_answer, tool_request, trickle
+from runtime.bus import NatsEndpoint
 from runtime.webhook_secret import development_webhook_secret
 from tests.fakes import shifted_clock
 from tool_runner.bootstrap import tool_runner_running
@@ -60,10 +61,10 @@ tools:
 """
 
 
-def settings(tmp: Path, bucket: str, threshold: int = 50, transport: Transport = "aiohttp") -> ToolRunnerSettings:
+def settings(tmp: Path, threshold: int = 50, transport: Transport = "aiohttp") -> ToolRunnerSettings:
     routing = tmp / f"tools-{threshold}.yaml"
     routing.write_text(ROUTING.format(threshold=threshold))
-    return ToolRunnerSettings(data_dir=tmp, routing_file=routing, idempotency_bucket=bucket, http_transport=transport)
+    return ToolRunnerSettings(data_dir=tmp, routing_file=routing, http_transport=transport)
 
 
 @pytest.fixture
@@ -78,15 +79,14 @@ Runner = Callable[..., contextlib.AbstractAsyncContextManager[Any]]
 
 
 @pytest.fixture
-def runner(tmp_path: Path, nats_url: str, hook: LocalWebhook) -> Runner:
-    bucket = f"results_{uuid.uuid4().hex[:10]}"
+def runner(tmp_path: Path, nats: NatsEndpoint, hook: LocalWebhook, fresh_tool_buckets: None) -> Runner:
 
     def start(
         threshold: int = 50, transport: Transport = "aiohttp", **kwargs: Any
     ) -> contextlib.AbstractAsyncContextManager[Any]:
         return tool_runner_running(
-            settings(tmp_path, bucket, threshold, transport),
-            nats_url,
+            settings(tmp_path, threshold, transport),
+            nats,
             clock=kwargs.pop("clock", None) or shifted_clock(NOW),
             environ={"HOOK_URL": hook.url},
             **kwargs,

@@ -12,7 +12,10 @@ from audit_sink import crypto
 from audit_sink.bootstrap import build_key_provider
 from audit_sink.keys import AuditKeyError, FileKeyProvider, StaticKeyProvider
 from audit_sink.settings import AuditSinkSettings
+from runtime.audit_signature import AuditSigner
 from runtime.settings import ConfigurationError
+
+VERIFY_KEY = AuditSigner.generate().verify_key_text()
 
 
 def test_fields_decrypt_only_under_their_own_identity() -> None:
@@ -55,6 +58,8 @@ def test_production_refuses_without_an_explicit_key_source(tmp_path: Path, monke
     monkeypatch.setenv("CAMILLE_CLINIC_FILE", str(tmp_path / "clinic.yaml"))
     monkeypatch.setenv("CAMILLE_AUDIT_DB_URL", "postgresql://audit@db/audit")
     monkeypatch.setenv("CAMILLE_AUDIT_STREAM_REPLICAS", "3")
+    monkeypatch.setenv("CAMILLE_NATS_CREDS_FILE", "/run/secrets/nats/audit-sink.nk")
+    monkeypatch.setenv("CAMILLE_AUDIT_VERIFY_KEYS", VERIFY_KEY)
     with pytest.raises(ConfigurationError, match="CAMILLE_AUDIT_MASTER_KEY"):
         AuditSinkSettings()
     monkeypatch.setenv("CAMILLE_AUDIT_MASTER_KEY", "k1:" + base64.b64encode(bytes(32)).decode())

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from runtime.audit_signature import AuditSigner
 from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from tests.service_env import SETTINGS_OF, settings_in
 
@@ -20,6 +21,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 class Unset(Exception):
     """A `${NAME:?error}` whose variable is unset or empty: `docker compose` stops with this error."""
+
+
+SIGNER = AuditSigner.generate()
 
 
 def interpolate(value: Any, env: dict[str, str]) -> Any:
@@ -71,6 +75,8 @@ def filled(repo_root: Path, clinic: Path) -> dict[str, str]:
         "LIVEKIT_API_SECRET": "L" * 40,
         "OPENAI_API_KEY": "sk-" + "x" * 40,
         "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
+        "CAMILLE_AUDIT_SIGNING_KEY": SIGNER.signing_key_text(),
+        "CAMILLE_AUDIT_VERIFY_KEYS": SIGNER.verify_key_text(),
     }
     return env_example(repo_root) | values
 

@@ -60,9 +60,12 @@ def test_phi_fields_are_declared_and_masked() -> None:
     assert "+4179" not in repr(started) and "Jeanne" not in repr(segment)
 
 
-def test_dedup_id_is_call_and_sequence() -> None:
-    """The JetStream message id of an event is its call id and sequence."""
-    assert event({"kind": "greeting_played"}, seq=7).dedup_id == "call-1:7"
+def test_dedup_id_is_call_sequence_and_an_unguessable_id() -> None:
+    """The JetStream message id of an event is its call id, its sequence and its random message id: nobody can
+    publish first under the id of an event still to come."""
+    first, second = event({"kind": "greeting_played"}, seq=7), event({"kind": "greeting_played"}, seq=7)
+    assert first.dedup_id == f"call-1:7:{first.message_id}"
+    assert first.dedup_id != second.dedup_id and len(first.message_id) == 32
 
 
 def test_negative_sequence_and_unknown_kind_are_rejected() -> None:

@@ -15,6 +15,7 @@ import kubernetes_validate
 import pytest
 
 from contracts.subjects import AUDIT_CONSUMER, AUDIT_STREAM
+from runtime.audit_signature import AuditSigner
 from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from tests.kustomize import Document, documents, pod_spec, render
 from tests.netpol import Address, Pod, allowed, selects
@@ -335,13 +336,13 @@ KEY_HOLDERS = {
     "CAMILLE_AUDIT_MASTER_KEY": {"audit-sink"},
     "CAMILLE_AUDIT_DB_URL": {"audit-sink"},
     "CAMILLE_AUDIT_INDEX_KEY": {"audit-sink"},
-    "CAMILLE_AUDIT_VERIFY_KEYS": {"audit-sink"},
-    "CAMILLE_AUDIT_SIGNING_KEY": {"voice-worker"},
     "LIVEKIT_URL": {"voice-worker", "token-service"},
     "LIVEKIT_API_KEY": {"voice-worker", "token-service"},
     "LIVEKIT_API_SECRET": {"voice-worker", "token-service"},
     "OPENAI_API_KEY": {"voice-worker"},
     "CAMILLE_IDENTITY_HASH_KEY": {"voice-worker"},
+    "CAMILLE_AUDIT_SIGNING_KEY": {"voice-worker"},  # the sink holds only the public half: it cannot forge events
+    "CAMILLE_AUDIT_VERIFY_KEYS": {"audit-sink"},
     "CAMILLE_WEBHOOK_SECRET": {"tool-runner", "scheduling-api"},
     "CAMILLE_REFERENCE_DB_URL": {"scheduling-api"},
     "key": {"camille-jetstream"},
@@ -368,6 +369,7 @@ def test_each_key_lives_only_in_the_secrets_allowed_to_hold_it(secrets: dict[str
     assert holders["CAMILLE_WEBHOOK_SECRET"] == {"tool-runner", "scheduling-api"}
 
 
+SIGNER = AuditSigner.generate()
 FILLED = {  # the blanks of secret.example.yaml, filled as its comments say
     "CAMILLE_AUDIT_MASTER_KEY": "k2026a:" + base64.b64encode(bytes(range(32))).decode(),
     "LIVEKIT_API_KEY": "APIkey",
@@ -376,8 +378,8 @@ FILLED = {  # the blanks of secret.example.yaml, filled as its comments say
     "CAMILLE_IDENTITY_HASH_KEY": "h" * 44,
     "CAMILLE_WEBHOOK_SECRET": "whsec_" + "A" * 43 + "=",
     "key": "J" * 64,
-    "CAMILLE_AUDIT_SIGNING_KEY": base64.b64encode(bytes(range(1, 33))).decode(),
-    "CAMILLE_AUDIT_VERIFY_KEYS": base64.b64encode(bytes(range(2, 34))).decode(),
+    "CAMILLE_AUDIT_SIGNING_KEY": SIGNER.signing_key_text(),
+    "CAMILLE_AUDIT_VERIFY_KEYS": SIGNER.verify_key_text(),
 }
 
 

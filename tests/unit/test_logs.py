@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from runtime.logs import MaskDigitRuns, drop_livekit_pii
+from runtime.logs import MaskDigitRuns, drop_livekit_pii, mask_phone_numbers
 
 
 class Collect(logging.Handler):
@@ -54,3 +54,29 @@ def test_phone_formats_are_masked_but_addresses_and_dates_are_not() -> None:
         assert masked(f"from {phone} ok") == "from *** ok"
     assert masked("ready on http://127.0.0.1:8765") == "ready on http://127.0.0.1:8765"
     assert masked("slot 2026-11-24 at 09:00") == "slot 2026-11-24 at 09:00"
+
+
+def test_the_voice_worker_mask_reaches_every_record_whatever_handler_prints_it() -> None:
+    """The voice worker's handlers are LiveKit's: the mask goes on every record the process creates, once, so a
+    handler without the filter (LiveKit's, or a job process's queue) never sees the number; other text is kept."""
+    original = logging.getLogRecordFactory()
+    seen: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger("livekit.agents.test_mask")
+    handler = Collect()
+    logger.addHandler(handler)
+    try:
+        mask_phone_numbers()
+        mask_phone_numbers()  # idempotent: one wrapper
+        logger.warning("caller %s on call %s", "+33 6 12 34 56 78", "call-42")
+        # Arguments that do not format still make a record (logging reports them when it prints it).
+        broken = logging.getLogRecordFactory()("x", logging.INFO, "f.py", 1, "bad %d", ("text",), None)
+        assert broken.msg == "bad %d"
+    finally:
+        logger.removeHandler(handler)
+        logging.setLogRecordFactory(original)
+    assert seen == ["caller *** on call call-42"]

@@ -9,6 +9,7 @@ import pytest
 from livekit import rtc
 
 from contracts.clinic import ClinicProfile, PhraseKey
+from runtime.audit_signature import AuditSigner
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE, ConfigurationError
 from voice_worker.greeting import GreetingGate, identity_hash
@@ -141,6 +142,8 @@ async def test_production_worker_refuses_offline_or_missing_phrases(
         "CAMILLE_ENV": "production", "NATS_URL": "nats://n:4222", "CAMILLE_CLINIC_FILE": str(clinic_file),
         "LIVEKIT_URL": "wss://lk", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s", "OPENAI_API_KEY": "sk-x",
         "CAMILLE_IDENTITY_HASH_KEY": "k" * 32, "CAMILLE_PHRASE_CACHE_DIR": str(tmp_path / "phrases"),
+        "CAMILLE_NATS_CREDS_FILE": "/run/secrets/nats/voice-worker.nk",
+        "CAMILLE_AUDIT_SIGNING_KEY": AuditSigner.generate().signing_key_text(),
     }  # fmt: skip
     for name, value in env.items():
         monkeypatch.setenv(name, value)
