@@ -15,23 +15,23 @@ of the PKI and the env files (read by Compose itself, on the host) stay 0600; th
 
 from __future__ import annotations
 
-import base64
 import datetime
 import ipaddress
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
-import nkeys
 import typer
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from runtime.audit_signature import AuditSigner
+from runtime.identities import SEED_SUFFIX, Identity, new_seed, public_key
+
 # Every identity that connects to NATS; each gets its own seed and its own permissions (docs/deployment.md).
-NATS_IDENTITIES = ("voice-worker", "tool-runner", "audit-sink", "audit-replay", "alert-reader")
+NATS_IDENTITIES = tuple(identity.value for identity in Identity)
 DEFAULT_NATS_HOSTS = ("nats", "localhost", "127.0.0.1")
 CA_CERT, CA_KEY = "nats-ca.pem", "nats-ca-key.pem"
 SERVER_CERT, SERVER_KEY = "nats-server.pem", "nats-server-key.pem"
@@ -41,24 +41,12 @@ CA_DAYS, SERVER_DAYS = 3650, 825
 
 
 def seed_file(identity: str) -> str:
-    return f"{identity}.nk"
+    return f"{identity}{SEED_SUFFIX}"
 
 
 def nkey_variable(identity: str) -> str:
     """The nats-server config variable holding the identity's public key, e.g. NKEY_VOICE_WORKER."""
     return "NKEY_" + identity.upper().replace("-", "_")
-
-
-def new_user_seed() -> bytes:
-    return bytes(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER))
-
-
-def public_nkey(seed: bytes) -> str:
-    key_pair = nkeys.from_seed(bytearray(seed.strip()))
-    try:
-        return str(key_pair.public_key.decode())
-    finally:
-        key_pair.wipe()
 
 
 def _name(common_name: str) -> x509.Name:
@@ -137,15 +125,6 @@ def key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     )
 
 
-def new_audit_signing_pair() -> tuple[str, str]:
-    """(CAMILLE_AUDIT_SIGNING_KEY, CAMILLE_AUDIT_VERIFY_KEYS): an Ed25519 seed and its public key, base64."""
-    key = ed25519.Ed25519PrivateKey.generate()
-    raw = serialization.Encoding.Raw
-    seed = key.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
-    public = key.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
-    return base64.b64encode(seed).decode(), base64.b64encode(public).decode()
-
-
 def _write(path: Path, data: bytes, mode: int) -> None:
     path.write_bytes(data)
     path.chmod(mode)
@@ -177,14 +156,14 @@ def write_local_secrets(directory: Path, hosts: Iterable[str] = DEFAULT_NATS_HOS
     for identity in NATS_IDENTITIES:
         seed_path = directory / seed_file(identity)
         if not seed_path.exists():
-            _write(seed_path, new_user_seed() + b"\n", 0o644)
+            _write(seed_path, new_seed() + b"\n", 0o644)
             written.append(seed_path)
-        lines.append(f'{nkey_variable(identity)}: "{public_nkey(seed_path.read_bytes())}"')
+        lines.append(f'{nkey_variable(identity)}: "{public_key(seed_path.read_bytes())}"')
     _write(directory / USERS_CONF, ("\n".join(lines) + "\n").encode(), 0o644)
     if not (directory / SIGNING_ENV).exists():
-        signing, verify = new_audit_signing_pair()
-        _write(directory / SIGNING_ENV, f"CAMILLE_AUDIT_SIGNING_KEY={signing}\n".encode(), 0o600)
-        _write(directory / VERIFY_ENV, f"CAMILLE_AUDIT_VERIFY_KEYS={verify}\n".encode(), 0o600)
+        signer = AuditSigner.generate()
+        _write(directory / SIGNING_ENV, f"CAMILLE_AUDIT_SIGNING_KEY={signer.signing_key_text()}\n".encode(), 0o600)
+        _write(directory / VERIFY_ENV, f"CAMILLE_AUDIT_VERIFY_KEYS={signer.verify_key_text()}\n".encode(), 0o600)
         written += [directory / SIGNING_ENV, directory / VERIFY_ENV]
     return [*written, directory / USERS_CONF]
 

@@ -23,11 +23,12 @@ from audit_sink.bootstrap import build_store
 from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
-from camille.secrets import CA_CERT, NATS_IDENTITIES, new_user_seed, seed_file, write_local_secrets
+from camille.secrets import CA_CERT, NATS_IDENTITIES, seed_file, write_local_secrets
 from contracts.subjects import TOOLS_QUEUE_GROUP, audit_subject, tool_subject
 from offline_kit.bench.audit_samples import call_events
 from runtime.audit_signature import AuditSigner, AuditVerifier
 from runtime.bus import nats_server_binary
+from runtime.identities import new_seed
 from tests.integration.test_audit_sink import signed, wait_for
 from tool_runner.call_state import KvCallStateStore
 from tool_runner.idempotency import KvResultStore
@@ -133,7 +134,7 @@ async def test_an_unknown_key_and_a_plain_connection_are_refused(
 ) -> None:
     """A seed the server does not list, no seed at all, or a connection without TLS gets nowhere."""
     stranger = tmp_path / "stranger.nk"
-    stranger.write_bytes(new_user_seed())
+    stranger.write_bytes(new_seed())
     with pytest.raises((nats.errors.Error, OSError, asyncio.TimeoutError)):
         async with connected_as(server, secrets_dir, "voice-worker", seed=stranger):
             pass

@@ -23,10 +23,10 @@ from camille.secrets import (
     USERS_CONF,
     VERIFY_ENV,
     nkey_variable,
-    public_nkey,
     seed_file,
     write_local_secrets,
 )
+from runtime.identities import public_key
 
 
 def mode(path: Path) -> int:
@@ -54,7 +54,7 @@ def test_one_command_makes_the_ca_the_server_certificate_and_a_seed_per_identity
     for identity in NATS_IDENTITIES:
         seed = (directory / seed_file(identity)).read_bytes()
         assert seed.startswith(b"SU")
-        assert users[nkey_variable(identity)] == public_nkey(seed)
+        assert users[nkey_variable(identity)] == public_key(seed)
     assert len(set(users.values())) == len(NATS_IDENTITIES)
 
 
