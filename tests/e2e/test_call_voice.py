@@ -389,6 +389,7 @@ async def test_nats_stopped_mid_call_fails_fast_and_the_call_goes_on(stack: Stac
 
 EMERGENCY = """
 name: emergency-mid-sentence
+hangup_after_ms: 8000  # Camille ends the call; the caller must not hang up first on a busy machine
 turns:
   - caller: "Bonjour, je voudrais un rendez-vous."
     model:
@@ -519,6 +520,7 @@ async def test_slow_tool_gets_the_filler_then_the_answer(stack: Stack, tmp_path:
 
 MODEL_EMERGENCY = """
 name: model-emergency
+hangup_after_ms: 8000  # Camille ends the call; the caller must not hang up first on a busy machine
 turns:
   - caller: "C'est pour mon voisin, venez vite, c'est grave."
     model:
