@@ -18,9 +18,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import nats.errors
 from aiohttp import web
-from nats.aio.client import Client as NATS
 
 from contracts.subjects import tool_subject
 from contracts.tools import ToolReply
