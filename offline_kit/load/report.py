@@ -4,7 +4,7 @@ search) which resource gave out first."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from offline_kit.load.sampler import Sampler
@@ -14,6 +14,7 @@ from offline_kit.stats import percentile
 LOOP_LAG_SATURATED_MS = 50.0
 CPU_SATURATED = 0.9  # share of a core (one process) or of the machine
 MEMORY_SATURATED = 0.9
+SMOOTHING_SAMPLES = 4
 
 
 def _p(values: list[float], q: float) -> float | None:
@@ -34,7 +35,8 @@ class RunRecord:
     loop_lag: dict[str, dict[str, Any]]  # by call process
     calls_by_process: dict[str, int]
     active_series: list[tuple[float, int]]
-    process_waits_ms: list[float]
+    process_waits_ms: list[float]  # per call: how long it waited for a ready process (one per call only)
+    process_starts_ms: list[float] = field(default_factory=list)  # per call process: started -> prewarmed
 
 
 def summarise(run: RunRecord) -> dict[str, Any]:
@@ -76,6 +78,7 @@ def summarise(run: RunRecord) -> dict[str, Any]:
         "barge_in_p50_ms": _p(barge_ins, 50),
         "barge_in_p95_ms": _p(barge_ins, 95),
         "process_wait_p95_ms": _p(run.process_waits_ms, 95),
+        "process_start_p50_ms": _p(run.process_starts_ms, 50),
         "audit_events_published": sum(r.get("audit_published", 0) for r in results),
         "audit_events_stored": sum(r.get("audit_stored", 0) for r in results),
         "peak_rss_mb_per_call": round(calls_rss / peak_calls, 1) if peak_calls else None,
@@ -102,9 +105,11 @@ def series_of(run: RunRecord) -> dict[str, Any]:
     machine = run.sampler.machine
     cores: dict[str, list[float]] = {}
     for i in range(1, len(machine.at_s)):
-        dt_s = max(machine.at_s[i] - machine.at_s[i - 1], 1e-3)
+        # over a few samples: each process is read a little later than the last, more so on a busy machine
+        before = max(0, i - SMOOTHING_SAMPLES)
+        dt_s = max(machine.at_s[i] - machine.at_s[before], 1e-3)
         for role in machine.cpu_s[i]:
-            used = machine.cpu_s[i][role] - machine.cpu_s[i - 1].get(role, machine.cpu_s[i][role])
+            used = machine.cpu_s[i][role] - machine.cpu_s[before].get(role, machine.cpu_s[i][role])
             cores.setdefault(role, [0.0] * (i - 1)).append(max(0.0, used / dt_s))
         for values in cores.values():
             if len(values) < i:

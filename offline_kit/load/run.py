@@ -35,6 +35,8 @@ READY_TIMEOUT_S = 120.0
 SAMPLE_INTERVAL_S = 0.5
 PROGRESS_INTERVAL_S = 1.0
 HTTP_TIMEOUT_S = 30.0
+# LiveKit's process pool initializes at most this many job processes at once (`MAX_CONCURRENT_INITIALIZATIONS`).
+MAX_CONCURRENT_STARTS = min(os.cpu_count() or 1, 4)
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class Child:
     conn: multiprocessing.connection.Connection
     ready: bool = False
     done: bool = False
+    started_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -99,6 +102,7 @@ class LoadRun:
         self.loop_lag: dict[str, dict[str, Any]] = {}
         self.active_series: list[tuple[float, int]] = []
         self.started = 0
+        self.process_starts_ms: list[float] = []
         self._last_progress = 0.0
 
     # -- processes ------------------------------------------------------------------------------------------------
@@ -123,6 +127,8 @@ class LoadRun:
         child.ready = True
         assert child.process.pid is not None
         self.sampler.ready(child.process.pid)
+        if child.role == "call":
+            self.process_starts_ms.append((time.monotonic() - child.started_at) * 1000)
         return detail[0] if detail else None
 
     def stop_all(self) -> None:
@@ -183,6 +189,7 @@ class LoadRun:
                 calls_by_process={name: len(plans) for name, plans in self.child_plans.items()},
                 active_series=self.active_series,
                 process_waits_ms=self.process_waits_ms,
+                process_starts_ms=self.process_starts_ms,
             )
         )
 
@@ -243,8 +250,12 @@ class LoadRun:
                     self.child_plans[child.name] = [plan]
                     self.process_waits_ms.append(max(0.0, time.time() - self.start_at - plan.start_s) * 1000)
                     child.conn.send(("go", self.start_at, [plan]))
-                starting = sum(1 for c in self.children if c.role == "call" and not c.ready)
-                while len(idle) + starting < options.idle_processes and spawned < len(plans):
+                # As LiveKit's pool: keep `idle_processes` warm, or one per call waiting if more, starting at most
+                # MAX_CONCURRENT_STARTS at once.
+                waiting = sum(1 for plan in pending if self.start_at + plan.start_s <= time.time())
+                starting = sum(1 for c in self.children if c.role == "call" and not c.ready and not c.done)
+                target = max(options.idle_processes, waiting)
+                while len(idle) + starting < target and starting < MAX_CONCURRENT_STARTS and spawned < len(plans):
                     self._call_process(config, spawned)
                     spawned, starting = spawned + 1, starting + 1
             live = [c.conn for c in self.children if c.role == "call" and not c.done]
@@ -273,6 +284,7 @@ class LoadRun:
         if kind == "ready":
             child.ready = True
             self.sampler.ready(child.process.pid)
+            self.process_starts_ms.append((time.monotonic() - child.started_at) * 1000)
         elif kind == "started":
             self.started += 1
         elif kind == "ended":

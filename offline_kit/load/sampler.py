@@ -11,6 +11,7 @@ from typing import Any
 import psutil
 
 MB = 1024 * 1024
+PSS_EVERY = 4  # samples
 
 
 @dataclass
@@ -98,17 +99,18 @@ class Sampler:
         handle, series = self._handles.get(pid), self.processes[pid]
         if handle is None:
             return
+        full = len(series.pss_mb) % PSS_EVERY == 0  # PSS reads every page table entry: now and then only
         try:
             with handle.oneshot():
                 times = handle.cpu_times()
-                memory = handle.memory_full_info()
+                memory = handle.memory_full_info() if full else handle.memory_info()
         except (psutil.NoSuchProcess, psutil.ZombieProcess):
             del self._handles[pid]  # ended: its last sample stands
             return
         series.at_s.append(time.monotonic() - self.started)
         series.cpu_s.append(times.user + times.system)
         series.rss_mb.append(memory.rss / MB)
-        series.pss_mb.append(getattr(memory, "pss", memory.rss) / MB)
+        series.pss_mb.append(getattr(memory, "pss", memory.rss) / MB if full else series.pss_mb[-1])
 
     @property
     def live(self) -> set[int]:
