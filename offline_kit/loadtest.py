@@ -71,14 +71,15 @@ def headline(report: dict[str, Any]) -> dict[str, Any]:
 def find_capacity(
     options: RunOptions, *, budget_ms: float, step: int, max_calls: int, echo: Any = print
 ) -> dict[str, Any]:
-    """Runs of `step`, 2 `step`, ... calls until the response p95 passes `budget_ms` (or a call fails): the knee
+    """Runs of 1, `step`, 2 `step`, ... calls until the response p95 passes `budget_ms` (or a call fails): the knee
     is the last run within the budget."""
     from offline_kit.load.report import saturation
 
     steps: list[dict[str, Any]] = []
     knee: dict[str, Any] | None = None
     last: dict[str, Any] | None = None
-    for calls in range(step, max_calls + 1, step):
+    # One call alone first: the floor this machine and the simulator give, measured in the same session.
+    for calls in [1, *range(step, max_calls + 1, step)]:
         last = run_load(replace(options, calls=calls), ProgressLine())
         p95 = last["response_p95_ms"]
         within = last["failed"] == 0 and p95 is not None and p95 <= budget_ms
@@ -112,6 +113,7 @@ def find_capacity(
         "processes": last["processes"],
         "scenario": options.scenario,
         "cores": cores,
+        "one_call_response_p95_ms": steps[0]["response_p95_ms"],
         "knee_calls": knee["peak_concurrent_calls"] if knee else 0,
         "calls_per_core": round(knee["peak_concurrent_calls"] / cores, 1) if knee else 0,
         "mb_per_call_rss": knee["peak_rss_mb_per_call"] if knee else None,

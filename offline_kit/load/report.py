@@ -15,6 +15,7 @@ LOOP_LAG_SATURATED_MS = 50.0
 CPU_SATURATED = 0.9  # share of a core (one process) or of the machine
 MEMORY_SATURATED = 0.9
 SMOOTHING_SAMPLES = 4
+OUTSIDE_SHARE = 0.6  # below this share of the busy CPU, the machine was busy with something else too
 
 
 def _p(values: list[float], q: float) -> float | None:
@@ -136,12 +137,17 @@ def saturation(report: dict[str, Any]) -> dict[str, Any]:
     lag = report["loop_lag_p99_ms_worst"] or 0.0
     machine = report["machine_busy_cores_p95"] or 0.0
     available = report["machine_available_mb_min"]
+    ours = sum(_mean(values) for values in series["cpu_cores"].values())
     findings = []
     if machine >= CPU_SATURATED * cores:
         top = ", ".join(f"{role} {share:.2f}" for share, role in busiest[:3])
         findings.append(
             ("cpu", f"the machine's {cores} cores were {machine / cores:.0%} busy (p95); cores by role: {top}")
         )
+        if ours < OUTSIDE_SHARE * _mean(series["busy_cores"]):
+            findings.append(
+                ("cpu_outside", f"the test's processes used {ours:.2f} cores on average: the rest was other work")
+            )
     if lag >= LOOP_LAG_SATURATED_MS:
         findings.append(("event_loop_lag", f"a call process's event loop ran {lag:.0f} ms late (p99) on a 50 ms sleep"))
     if available is not None and available < (1 - MEMORY_SATURATED) * _total_mb():
@@ -155,6 +161,10 @@ def saturation(report: dict[str, Any]) -> dict[str, Any]:
         "why": [text for _, text in findings] or ["no resource was saturated: latency grew from queueing alone"],
         "cores_p95_by_role": {role: share for share, role in busiest},
     }
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
 
 
 def _total_mb() -> float:

@@ -97,10 +97,11 @@ def test_percentiles_and_summary() -> None:
 
 
 def test_saturation_names_the_busy_machine_and_the_late_event_loop() -> None:
-    """A machine busy on every core with a late call process loop is reported as both, busiest role first."""
+    """A machine busy on every core with a late call process loop is reported as both, busiest role first; a machine
+    busy with little of it the test's is said to be busy with other work."""
     report = {
         "cores": 2,
-        "series": {"cpu_cores": {"call": [1.7] * 10, "simulator": [0.2] * 10}},
+        "series": {"cpu_cores": {"call": [1.7] * 10, "simulator": [0.2] * 10}, "busy_cores": [2.0] * 10},
         "per_process": [{"role": "call"}, {"role": "simulator"}],
         "loop_lag_p99_ms_worst": 80.0,
         "machine_busy_cores_p95": 1.98,
@@ -110,3 +111,5 @@ def test_saturation_names_the_busy_machine_and_the_late_event_loop() -> None:
     assert verdict["saturated"] == ["cpu", "event_loop_lag"]
     assert "call 1.70" in verdict["why"][0]
     assert saturation(report | {"loop_lag_p99_ms_worst": 5.0, "machine_busy_cores_p95": 0.5})["saturated"] == ["none"]
+    elsewhere = report | {"series": {"cpu_cores": {"call": [0.3] * 10}, "busy_cores": [2.0] * 10}}
+    assert saturation(elsewhere)["saturated"][:2] == ["cpu", "cpu_outside"]
