@@ -119,6 +119,7 @@ async def _call(config: CallProcessConfig, userdata: dict[str, Any], plan: CallP
     if nc is None:
         raise ConnectionError("NATS unreachable")
     barge_ins: list[float] = []
+    tool_turns: list[bool] = []
     try:
         local: LocalCall = await run_local_call(
             settings,
@@ -131,7 +132,7 @@ async def _call(config: CallProcessConfig, userdata: dict[str, Any], plan: CallP
             speed=config.speed,
             timeout_s=config.timeout_s,
             call_id=plan.call_id,
-            before_start=lambda local: _time_barge_ins(local, barge_ins),
+            before_start=lambda local: _watch(local, barge_ins, tool_turns),
             metrics=userdata["metrics"],
             caller_speech=speech,
         )
@@ -145,11 +146,20 @@ async def _call(config: CallProcessConfig, userdata: dict[str, Any], plan: CallP
         "error": None if end_reason and end_reason not in FAILED_END_REASONS else f"ended: {end_reason}",
         "greeting_ms": metrics.greeting_ms,
         "response_ms": list(metrics.response_ms),
+        # the turns whose reply came after no tool call: Camille's overhead alone, no tool round trip in it
+        "response_no_tool_ms": [ms for ms, tool in zip(metrics.response_ms, tool_turns, strict=False) if not tool]
+        if len(tool_turns) == len(metrics.response_ms)
+        else [],
         "tool_ms": [ms for _, ms in metrics.tool_ms],
         "barge_in_ms": barge_ins,
         "tools": [call["name"] for call in local.tool_calls],
         "audit_published": local.call.ctx.audit.published,
     }
+
+
+def _watch(local: Any, barge_ins: list[float], tool_turns: list[bool]) -> None:
+    _time_barge_ins(local, barge_ins)
+    _mark_tool_turns(local, tool_turns)
 
 
 def _time_barge_ins(local: Any, into: list[float]) -> None:
@@ -168,6 +178,28 @@ def _time_barge_ins(local: Any, into: list[float]) -> None:
 
     local.call.session.on("user_state_changed", on_user_state)
     local.output.on_segment_finished.append(on_segment)
+
+
+def _mark_tool_turns(local: Any, into: list[bool]) -> None:
+    """For each response the supervisor times (Camille speaks after the caller stopped), whether a tool ran in
+    between, in the same order."""
+    state = {"caller_stopped": False, "tool": False}
+
+    def on_user_state(ev: Any) -> None:
+        if ev.old_state == "speaking" and ev.new_state == "listening":
+            state.update(caller_stopped=True, tool=False)
+
+    def on_tools(_: Any) -> None:
+        state["tool"] = True
+
+    def on_agent_state(ev: Any) -> None:
+        if ev.new_state == "speaking" and state["caller_stopped"]:
+            into.append(state["tool"])
+            state.update(caller_stopped=False, tool=False)
+
+    local.call.session.on("user_state_changed", on_user_state)
+    local.call.session.on("function_tools_executed", on_tools)
+    local.call.session.on("agent_state_changed", on_agent_state)
 
 
 def _round(value: float | None) -> float | None:

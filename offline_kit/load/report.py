@@ -74,6 +74,7 @@ def summarise(run: RunRecord) -> dict[str, Any]:
         "greeting_p95_ms": _p(greeting, 95),
         "response_p50_ms": _p(response, 50),
         "response_p95_ms": _p(response, 95),
+        "response_no_tool_p95_ms": _p([ms for r in ok for ms in r.get("response_no_tool_ms", [])], 95),
         "tool_round_trip_p50_ms": _p(tools, 50),
         "tool_round_trip_p99_ms": _p(tools, 99),
         "barge_in_p50_ms": _p(barge_ins, 50),
