@@ -94,6 +94,7 @@ def find_capacity(
                     "peak_concurrent_calls",
                     "failed",
                     "response_p95_ms",
+                    BUDGETED,
                     "greeting_p95_ms",
                     "tool_round_trip_p99_ms",
                     "machine_busy_cores_p95",
