@@ -1,181 +1,196 @@
-"""`camille loadtest`: many scripted calls at once through the whole system, offline.
+"""`camille loadtest`: many scripted calls at once through the whole system, offline, run as production runs them.
 
-Each call is a real voice agent session (tools over NATS, the tool runner, the reference API, the audit sink) against
-its own realtime simulator connection. Every call books its own slot, so concurrent callers do not fight over one.
-Reports percentiles measured in this run; it asserts nothing about time.
+Each call is a real voice agent session in a call process started as LiveKit starts job processes, against the
+shared stack: the realtime simulator, NATS, tool-runner replicas, the reference API and the audit sink, each in a
+process of its own. Every call books its own slot, so concurrent callers do not fight over one. Reports percentiles
+and the CPU and memory every process used in this run; it asserts nothing about time. `--find-capacity` raises the
+number of calls until the response p95 passes a budget and says which resource gave out first.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import json
-import tempfile
+import sys
 import time
-from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-from offline_kit.stats import percentile
-
-if TYPE_CHECKING:
-    from contracts.clinic import ClinicProfile
-    from offline_kit.simulator import Scenario
+from offline_kit.load.plan import MIX
+from offline_kit.load.run import Progress, RunOptions, run_load
 
 app = typer.Typer(help="Many scripted calls at once through the whole system.", add_completion=False)
 
-
-def free_slots(clinic: ClinicProfile, after: dt.date) -> Iterator[tuple[dt.date, dt.time]]:
-    """Every bookable slot start from the day after `after`, in order."""
-    hours = clinic.hours()
-    day = after
-    while True:
-        day += dt.timedelta(days=1)
-        for start, end in hours.get(day.isoweekday(), ()):
-            at = dt.datetime.combine(day, start)
-            while (at + dt.timedelta(minutes=clinic.slot_minutes)).time() <= end:
-                yield day, at.time()
-                at += dt.timedelta(minutes=clinic.slot_minutes)
+PER_CALL = "per-call"
+RESPONSE_BUDGET_MS = 150.0
+# What the budget bounds: the response p95 of the turns with no tool call, Camille's overhead alone (a tool turn adds
+# the tool round trip, which has a target of its own, and a second model response).
+BUDGETED = "response_no_tool_p95_ms"
 
 
-def with_slot(scenario: Scenario, day: dt.date, at: dt.time) -> Scenario:
-    """The scenario with every tool call's date and time moved to this slot."""
-    from offline_kit.simulator import Scenario
-
-    def move(value: Any) -> Any:
-        if isinstance(value, dict):
-            moved = {key: move(item) for key, item in value.items()}
-            if "call" in moved and isinstance(moved.get("arguments"), dict):
-                arguments = moved["arguments"]
-                if "date" in arguments:
-                    arguments["date"] = day.isoformat()
-                if "time" in arguments:
-                    arguments["time"] = at.strftime("%H:%M")
-            return moved
-        if isinstance(value, list):
-            return [move(item) for item in value]
-        return value
-
-    return Scenario.model_validate(move(scenario.model_dump(mode="json")))
+def parse_processes(value: str) -> int | None:
+    """`per-call` (None: one process per call, LiveKit's default) or a number of processes sharing the calls."""
+    if value == PER_CALL:
+        return None
+    try:
+        count = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"{PER_CALL!r} or a whole number of processes, not {value!r}") from None
+    if count < 1:
+        raise typer.BadParameter("at least one process")
+    return count
 
 
-def _p(values: list[float], q: float) -> float | None:
-    value = percentile(values, q)
-    return None if value is None else round(value, 1)
+class ProgressLine:
+    """One status line, rewritten in place on a terminal, printed every few seconds otherwise."""
+
+    def __init__(self) -> None:
+        self._tty = sys.stderr.isatty()
+        self._last = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        if not self._tty and time.monotonic() - self._last < 5:
+            return
+        self._last = time.monotonic()
+        line = (
+            f"{progress.elapsed_s:6.1f} s  calls {progress.started}/{progress.calls} started, {progress.active} "
+            f"active, {progress.ended} ended, {progress.failed} failed  CPU {progress.busy_cores:.2f} cores  "
+            f"call processes {progress.calls_rss_mb:,.0f} MB"
+        )
+        sys.stderr.write(f"\r{line}" if self._tty else f"{line}\n")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self._tty:
+            sys.stderr.write("\n")
 
 
-def summarise(calls: list[dict[str, Any]], wall_s: float) -> dict[str, Any]:
-    ok = [c for c in calls if c.get("end_reason") and not c.get("error")]
-    greeting = [c["greeting_ms"] for c in ok if c["greeting_ms"] is not None]
-    response = [ms for c in ok for ms in c["response_ms"]]
-    tools = [ms for c in ok for ms in c["tool_ms"]]
-    return {
-        "calls": len(calls),
-        "completed": len(ok),
-        "failed": len(calls) - len(ok),
-        "wall_s": round(wall_s, 2),
-        "greeting_p50_ms": _p(greeting, 50),
-        "greeting_p95_ms": _p(greeting, 95),
-        "response_p50_ms": _p(response, 50),
-        "response_p95_ms": _p(response, 95),
-        "tool_round_trip_p50_ms": _p(tools, 50),
-        "tool_round_trip_p99_ms": _p(tools, 99),
-        "audit_events_published": sum(c.get("audit_published", 0) for c in calls),
-        "audit_events_stored": sum(c.get("audit_stored", 0) for c in calls),
-        "end_reasons": sorted({str(c.get("end_reason")) for c in calls}),
-    }
+def headline(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in report.items() if key not in ("per_call", "series")}
 
 
-async def run_loadtest(
-    calls: int, scenario_ref: str, *, speed: float, ramp_s: float, timeout_s: float, echo: Callable[[str], None]
+def find_capacity(
+    options: RunOptions, *, budget_ms: float, step: int, max_calls: int, echo: Any = print
 ) -> dict[str, Any]:
-    from audit_sink.settings import AuditSinkSettings
-    from camille.stack import local_stack
-    from offline_kit.local_call import offline_phrasebook, run_simulated_call
-    from offline_kit.simulator import load_scenario
-    from runtime.bus import connect, nats_endpoint
-    from runtime.clinic import load_clinic
-    from runtime.identities import Identity
-    from tool_runner.settings import ToolRunnerSettings
-    from voice_worker.settings import VoiceWorkerSettings
+    """Runs of 1, `step`, 2 `step`, ... calls until the response p95 of turns without a tool passes `budget_ms`
+    (or a call fails): the knee is the last run within the budget."""
+    from offline_kit.load.report import saturation
 
-    base = load_scenario(scenario_ref)
-    with tempfile.TemporaryDirectory(prefix="camille-load-") as tmp:
-        data_dir = Path(tmp)
-        settings = VoiceWorkerSettings(data_dir=data_dir, phrase_cache_dir=data_dir / "phrases")
-        clinic = load_clinic(settings.clinic_file)
-        phrasebook, _ = await offline_phrasebook(settings, clinic)
-        slots = free_slots(clinic, base.today())
-        scenarios = [with_slot(base, *next(slots)) for _ in range(calls)]
-        with nats_endpoint(settings) as nats:
-            tools, audit = ToolRunnerSettings(data_dir=data_dir), AuditSinkSettings(data_dir=data_dir)
-            async with local_stack(nats, tools, audit) as stack:
-                nc = await connect(nats, Identity.VOICE_WORKER, name="camille-loadtest")
-                try:
-
-                    async def one(index: int, scenario: Scenario) -> dict[str, Any]:
-                        await asyncio.sleep(index * ramp_s / max(calls, 1))
-                        try:
-                            local = await run_simulated_call(
-                                settings,
-                                clinic,
-                                phrasebook,
-                                scenario,
-                                nc=nc,
-                                speed=speed,
-                                timeout_s=timeout_s,
-                                call_id=f"load-{index:04d}",
-                            )
-                        except Exception as exc:  # a failed call is a result of the load test, not its end
-                            echo(f"call {index}: failed ({type(exc).__name__})")
-                            return {"index": index, "error": type(exc).__name__}
-                        metrics = local.call.ctx.metrics
-                        echo(f"call {index}: {local.end_reason.value if local.end_reason else 'no end'}")
-                        return {
-                            "index": index,
-                            "call_id": local.call.ctx.call_id,
-                            "end_reason": local.end_reason.value if local.end_reason else None,
-                            "greeting_ms": metrics.greeting_ms,
-                            "response_ms": list(metrics.response_ms),
-                            "tool_ms": [ms for _, ms in metrics.tool_ms],
-                            "tools": [call["name"] for call in local.tool_calls],
-                            "audit_published": local.call.ctx.audit.published,
-                        }
-
-                    started = time.monotonic()
-                    results = await asyncio.gather(*(one(i, s) for i, s in enumerate(scenarios)))
-                    wall_s = time.monotonic() - started
-                    for result in results:
-                        if "call_id" in result:
-                            result["audit_stored"] = await stack.stored_events(
-                                result["call_id"], result["audit_published"], timeout_s=30
-                            )
-                finally:
-                    await nc.close()
-    return summarise(results, wall_s) | {"scenario": base.name, "speed": speed, "per_call": results}
+    steps: list[dict[str, Any]] = []
+    knee: dict[str, Any] | None = None
+    last: dict[str, Any] | None = None
+    # One call alone first: the floor this machine and the simulator give, measured in the same session.
+    for calls in [1, *range(step, max_calls + 1, step)]:
+        last = run_load(replace(options, calls=calls), ProgressLine())
+        p95 = last[BUDGETED]
+        within = last["failed"] == 0 and p95 is not None and p95 <= budget_ms
+        steps.append(
+            {
+                key: last[key]
+                for key in (
+                    "calls",
+                    "peak_concurrent_calls",
+                    "failed",
+                    "response_p95_ms",
+                    BUDGETED,
+                    "greeting_p95_ms",
+                    "tool_round_trip_p99_ms",
+                    "machine_busy_cores_p95",
+                    "loop_lag_p99_ms_worst",
+                    "peak_rss_mb_per_call",
+                    "peak_pss_mb_per_call",
+                    "cpu_s_per_call_minute",
+                )
+            }
+            | {"within_budget": within}
+        )
+        echo(json.dumps(steps[-1]))
+        if not within:
+            break
+        knee = last
+    assert last is not None
+    cores = last["cores"] or 1
+    return {
+        "budget_response_p95_ms": budget_ms,
+        "processes": last["processes"],
+        "scenario": options.scenario,
+        "cores": cores,
+        "budgeted": BUDGETED,
+        "one_call_response_no_tool_p95_ms": steps[0][BUDGETED],
+        "knee_calls": knee["peak_concurrent_calls"] if knee else 0,
+        "calls_per_core": round(knee["peak_concurrent_calls"] / cores, 1) if knee else 0,
+        "mb_per_call_rss": knee["peak_rss_mb_per_call"] if knee else None,
+        "mb_per_call_pss": knee["peak_pss_mb_per_call"] if knee else None,
+        "cpu_s_per_call_minute": knee["cpu_s_per_call_minute"] if knee else None,
+        "past_the_knee": saturation(last) | {"calls": last["calls"], BUDGETED: last[BUDGETED]},
+        "reached_max_calls": knee is last,
+        "steps": steps,
+    }
 
 
 @app.callback(invoke_without_command=True)
 def loadtest(
-    calls: Annotated[int, typer.Option(min=1, max=200, help="How many calls.")] = 10,
-    scenario: Annotated[str, typer.Option(help="A shipped scenario name or a scenario YAML path.")] = "booking",
+    calls: Annotated[int, typer.Option(min=1, max=500, help="How many calls.")] = 10,
+    scenario: Annotated[
+        str, typer.Option(help=f"A shipped scenario name, a scenario YAML path, or {MIX!r} (several, in turn).")
+    ] = "booking",
+    processes: Annotated[
+        str,
+        typer.Option(
+            help=f"{PER_CALL!r}: one process per call, as LiveKit runs jobs (the deployment); or N processes "
+            "sharing the calls."
+        ),
+    ] = PER_CALL,
     speed: Annotated[float, typer.Option(help="Run the calls this many times faster than real time.")] = 1.0,
     ramp_s: Annotated[float, typer.Option(help="Spread the call starts over this many seconds.")] = 5.0,
     timeout_s: Annotated[float, typer.Option(help="Give up on a call after this many seconds.")] = 300.0,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures as JSON here.")] = None,
+    tool_runners: Annotated[int, typer.Option(min=1, max=8, help="Tool-runner replicas.")] = 2,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write the whole report as JSON here.")] = None,
+    plots: Annotated[Path | None, typer.Option(help="Write PNG plots (latency, CPU and memory) here.")] = None,
+    profile: Annotated[Path | None, typer.Option(help="Write each call process's cProfile stats here.")] = None,
+    find: Annotated[
+        bool,
+        typer.Option(
+            "--find-capacity",
+            help="Raise the calls by --step until the response p95 of turns with no tool call passes --budget-ms.",
+        ),
+    ] = False,
+    budget_ms: Annotated[float, typer.Option(help="Response p95 budget for --find-capacity.")] = RESPONSE_BUDGET_MS,
+    step: Annotated[int, typer.Option(min=1, help="Calls added at each --find-capacity run.")] = 10,
+    max_calls: Annotated[int, typer.Option(min=1, help="Where --find-capacity stops.")] = 200,
 ) -> None:
-    """Run CALLS scripted calls concurrently through the whole system and report latency percentiles."""
+    """Run CALLS scripted calls concurrently through the whole system; report latency percentiles, CPU and memory."""
     from runtime.logs import configure
 
     configure("WARNING")
-    report = asyncio.run(
-        run_loadtest(calls, scenario, speed=speed, ramp_s=ramp_s, timeout_s=timeout_s, echo=typer.echo)
+    options = RunOptions(
+        calls=calls,
+        scenario=scenario,
+        processes=parse_processes(processes),
+        speed=speed,
+        ramp_s=ramp_s,
+        timeout_s=timeout_s,
+        tool_runners=tool_runners,
+        profile_dir=profile,
     )
-    summary = {key: value for key, value in report.items() if key != "per_call"}
-    typer.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    if find:
+        capacity = find_capacity(options, budget_ms=budget_ms, step=step, max_calls=max_calls, echo=typer.echo)
+        typer.echo(json.dumps(capacity, indent=2, ensure_ascii=False))
+        if json_path is not None:
+            json_path.write_text(json.dumps(capacity, indent=2, ensure_ascii=False) + "\n")
+        return
+    progress = ProgressLine()
+    report = run_load(options, progress)
+    progress.done()
+    typer.echo(json.dumps(headline(report) | {"per_process": "(in --json)"}, indent=2, ensure_ascii=False))
     if json_path is not None:
         json_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    if plots is not None:
+        from offline_kit.load.plots import write_plots
+
+        for path in write_plots(report, plots):
+            typer.echo(f"plot: {path}")
     if report["failed"]:
         raise typer.Exit(1)

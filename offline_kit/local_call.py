@@ -118,9 +118,11 @@ async def run_local_call(
     call_id: str | None = None,
     before_start: Callable[[LocalCall], None] | None = None,
     metrics: VoiceMetrics | None = None,
+    caller_speech: dict[str, bytes] | None = None,
 ) -> LocalCall:
     """Run the scenario's call to its end (the caller hangs up, or Camille ends it) and return what happened;
-    it records into `metrics` (shared by the calls of one run), or into a registry of its own."""
+    it records into `metrics` (shared by the calls of one run), or into a registry of its own. `caller_speech` is
+    the caller's lines already rendered (else they are rendered, or read from the speech cache, now)."""
     model_settings = settings.model_copy(
         update={"openai_base_url": realtime_base_url, "openai_api_key": SecretStr(realtime_api_key)}
     )
@@ -134,7 +136,11 @@ async def run_local_call(
     clock = CallClock(speed)
     output = RecordingAudioOutput(clock)
     caller = ScriptedCallerInput(
-        scenario, output, clock=clock, agent_busy=lambda: call.session.agent_state in ("thinking",)
+        scenario,
+        output,
+        clock=clock,
+        agent_busy=lambda: call.session.agent_state in ("thinking",),
+        speech=caller_speech,
     )
     local = LocalCall(call=call, caller=caller, output=output, control=control)
     started = time.monotonic()

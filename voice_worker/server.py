@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from runtime.metrics import MetricFiles, metrics_endpoint, use_multiprocess
 from voice_worker.capacity import WorkerMetrics, watch_worker
 from voice_worker.settings import VoiceWorkerSettings
-from voice_worker.worker import worker_options
+from voice_worker.worker import skip_local_inference_preload, worker_options
 
 
 class MeteredAgentServer(AgentServer):
@@ -29,6 +29,7 @@ class MeteredAgentServer(AgentServer):
             raise RuntimeError("build it with agent_server(settings)")
         files_dir = self.settings.resolved_metric_files_dir()
         use_multiprocess(files_dir)  # before LiveKit starts its forkserver: every job process inherits it
+        skip_local_inference_preload()
         files = MetricFiles(files_dir)
         registry = CollectorRegistry()
         registry.register(files)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,20 @@ CONNECT_WAIT_S = 5.0
 
 
 SIP = rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+
+# Each call runs in a job process forked from LiveKit's forkserver: what the forkserver imports, every call's process
+# shares copy-on-write instead of importing again. This module imports all a call needs (agent, tools, supervisor,
+# emergency detector, guardrail, audit publisher).
+JOB_PRELOAD_MODULES = ("voice_worker.worker",)
+# LiveKit also loads its local VAD and end-of-turn model into the forkserver unless this is falsy. Camille's turns
+# are detected by the realtime model, so they are never used: loading them costs each job process start CPU and
+# memory for nothing (`camille loadtest` measures it).
+PRELOAD_LOCAL_INFERENCE_ENV = "LIVEKIT_AGENTS_PRELOAD_LOCAL_INFERENCE"
+
+
+def skip_local_inference_preload() -> None:
+    """Before LiveKit starts its forkserver: do not preload the local models (an operator's own setting stands)."""
+    os.environ.setdefault(PRELOAD_LOCAL_INFERENCE_ENV, "0")
 
 
 class Participant(Protocol):
@@ -229,6 +244,7 @@ def worker_options(settings: VoiceWorkerSettings) -> WorkerOptions:
         prewarm_fnc=prewarm,
         agent_name=settings.agent_name,
         drain_timeout=settings.drain_timeout_s,
+        preload_modules=list(JOB_PRELOAD_MODULES),
         ws_url=settings.livekit_url,
         api_key=settings.livekit_api_key.get_secret_value() if settings.livekit_api_key else None,
         api_secret=settings.livekit_api_secret.get_secret_value() if settings.livekit_api_secret else None,

@@ -4,6 +4,10 @@ async with RealtimeSimulator(load_scenario("booking"), speed=4.0) as sim:
     model = openai.realtime.RealtimeModel(base_url=sim.base_url, api_key=SIMULATOR_API_KEY)
     ...
     assert sim.connection.function_calls()[0]["name"] == "check_availability"
+
+One server can also play a different scenario on each connection (the load test's calls share one): register the
+scenario (`register`, or `POST /v1/scenarios` with its JSON from another process) and connect to the base URL it
+returns, which names it in the query string.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -59,7 +64,8 @@ class RealtimeSimulator:
         self._api_key = api_key
         self._cache_dir = cache_dir
         self._today = today or (lambda: self.scenario.today())
-        self._speech: dict[str, bytes] = {}
+        self._speech: dict[tuple[str, str], bytes] = {}
+        self._registered: dict[str, Scenario] = {}
         self._armed: deque[Fault] = deque()
         self._closers: dict[str, Callable[[], Any]] = {}
         self._runner: web.AppRunner | None = None
@@ -77,10 +83,9 @@ class RealtimeSimulator:
 
     async def start(self) -> None:
         """Render the model's speech, then listen; raises `SynthesisUnavailable` before listening if it cannot."""
-        _, model_texts = self.scenario.spoken_texts()
-        for text in model_texts:
-            await self.speech(text)
+        await self._render(self.scenario)
         app = web.Application()
+        app.router.add_post("/v1/scenarios", self._register)
         app.router.add_get("/v1/realtime", self._realtime)
         app.router.add_get("/realtime", self._realtime)
         app.router.add_get("/health", self._health)
@@ -142,14 +147,32 @@ class RealtimeSimulator:
         for close in list(self._closers.values()):
             close()
 
-    async def speech(self, text: str) -> bytes:
-        if text not in self._speech:
-            self._speech[text] = await asyncio.to_thread(
-                synthesize, text, voice=self.scenario.agent_voice, cache_dir=self._cache_dir
-            )
-        return self._speech[text]
+    async def speech(self, text: str, voice: str | None = None) -> bytes:
+        key = (text, voice or self.scenario.agent_voice)
+        if key not in self._speech:
+            self._speech[key] = await asyncio.to_thread(synthesize, text, voice=key[1], cache_dir=self._cache_dir)
+        return self._speech[key]
+
+    async def register(self, scenario: Scenario) -> str:
+        """Render the scenario's speech and return the base URL whose connections play it."""
+        await self._render(scenario)
+        key = uuid.uuid4().hex
+        self._registered[key] = scenario
+        return f"{self.base_url}?scenario={key}"
+
+    async def _render(self, scenario: Scenario) -> None:
+        _, model_texts = scenario.spoken_texts()
+        for text in model_texts:
+            await self.speech(text, scenario.agent_voice)
 
     # -- transport ----------------------------------------------------------------------------------------------
+
+    async def _register(self, request: web.Request) -> web.Response:
+        try:
+            scenario = Scenario.model_validate(await request.json())
+        except ValueError as exc:
+            return web.json_response({"error": {"message": f"not a scenario: {type(exc).__name__}"}}, status=400)
+        return web.json_response({"base_url": await self.register(scenario)})
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "scenario": self.scenario.name})
@@ -173,6 +196,19 @@ class RealtimeSimulator:
                 },
                 status=401,
             )
+        key = request.query.get("scenario")
+        if key is not None and key not in self._registered:
+            return web.json_response(
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "unknown_scenario",
+                        "message": "No such scenario.",
+                    }
+                },
+                status=404,
+            )
+        scenario = self._registered[key] if key is not None else self.scenario
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         queue: asyncio.Queue[object] = asyncio.Queue()
@@ -189,14 +225,14 @@ class RealtimeSimulator:
             queue.put_nowait(_CLOSE)
 
         connection = Connection(
-            scenario=self.scenario,
+            scenario=scenario,
             model=request.query.get("model", ""),
-            speech=self.speech,
+            speech=lambda text: self.speech(text, scenario.agent_voice),
             send=queue.put_nowait,
             close=close_after_pending,
             speed=self.speed,
             take_fault=lambda: self._armed.popleft() if self._armed else None,
-            today=self._today,
+            today=self._today if scenario is self.scenario else scenario.today,
         )
         self.connections.append(connection)
         writer = asyncio.create_task(write(), name=f"simulator.write.{connection.id}")
@@ -205,7 +241,7 @@ class RealtimeSimulator:
             connection.start()
             if self._key_problem(request) is not None:
                 await connection.apply_fault(Fault.INVALID_API_KEY)
-            for fault in (f.fault for f in self.scenario.faults if f.turn is None):
+            for fault in (f.fault for f in scenario.faults if f.turn is None):
                 await connection.apply_fault(fault, in_response=False)
             async for message in ws:
                 if message.type != WSMsgType.TEXT:

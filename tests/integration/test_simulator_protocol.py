@@ -327,3 +327,39 @@ async def test_dropped_socket_closes_the_connection_from_the_server_side(http: a
         await sim.drop_connections()
         message = await client.ws.receive(timeout=5)
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+
+
+async def test_a_registered_scenario_plays_on_its_own_connections_and_an_unknown_one_is_refused(
+    http: aiohttp.ClientSession,
+) -> None:
+    """A scenario posted to /v1/scenarios greets on the URL it got back, beside the server's own; an unknown
+    scenario id is refused with HTTP 404."""
+    async with RealtimeSimulator(SCENARIO, today=lambda: TODAY) as sim:
+        async with http.post(f"{sim.base_url}/scenarios", json=LONG.model_dump(mode="json")) as answer:
+            registered = (await answer.json())["base_url"]
+        async with http.post(f"{sim.base_url}/scenarios", json={"name": 1}) as bad:
+            assert bad.status == 400
+        async with asyncio.timeout(10):
+            ws = await http.ws_connect(
+                registered.replace("/v1?", "/v1/realtime?"),
+                headers={"Authorization": f"Bearer {SIMULATOR_API_KEY}"},
+                timeout=WS_TIMEOUT,
+            )
+        client = RawClient(ws)
+        await client.until("session.created")
+        await client.send("response.create")
+        transcript = "".join(
+            e["delta"]
+            for e in await client.until("response.done")
+            if e["type"] == "response.output_audio_transcript.delta"
+        )
+        assert transcript == LONG.greeting[0].say
+        assert sim.connection.scenario is not SCENARIO
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            async with asyncio.timeout(10):
+                await http.ws_connect(
+                    f"{sim.base_url}/realtime?scenario=nope",
+                    headers={"Authorization": f"Bearer {SIMULATOR_API_KEY}"},
+                    timeout=WS_TIMEOUT,
+                )
+        assert refused.value.status == 404
