@@ -186,28 +186,10 @@ class RealtimeSimulator:
 
     async def _realtime(self, request: web.Request) -> web.StreamResponse:
         if not request.headers.get("Authorization", "").startswith("Bearer "):
-            return web.json_response(
-                {
-                    "error": {
-                        "type": "invalid_request_error",
-                        "code": "missing_api_key",
-                        "message": "You didn't provide an API key.",
-                    }
-                },
-                status=401,
-            )
+            return _request_error(401, "missing_api_key", "You didn't provide an API key.")
         key = request.query.get("scenario")
         if key is not None and key not in self._registered:
-            return web.json_response(
-                {
-                    "error": {
-                        "type": "invalid_request_error",
-                        "code": "unknown_scenario",
-                        "message": "No such scenario.",
-                    }
-                },
-                status=404,
-            )
+            return _request_error(404, "unknown_scenario", "No such scenario.")
         scenario = self._registered[key] if key is not None else self.scenario
         ws = web.WebSocketResponse()
         await ws.prepare(request)
@@ -259,3 +241,10 @@ class RealtimeSimulator:
             queue.put_nowait(_CLOSE)
             await writer
         return ws
+
+
+def _request_error(status: int, code: str, message: str) -> web.Response:
+    """An error answer shaped as OpenAI's API shapes a refused request."""
+    return web.json_response(
+        {"error": {"type": "invalid_request_error", "code": code, "message": message}}, status=status
+    )
