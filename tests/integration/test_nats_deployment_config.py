@@ -17,6 +17,7 @@ import nats
 import nats.errors
 import pytest
 from nats.aio.client import Client as NATS
+from nats.aio.msg import Msg
 from prometheus_client import CollectorRegistry
 
 from audit_sink.bootstrap import build_store
@@ -122,6 +123,19 @@ async def connected_as(url: str, secrets_dir: Path, identity: str, seed: Path | 
         await client.nc.close()
 
 
+async def first_answer(nc: NATS, subject: str, timeout_s: float = 5.0) -> Msg:
+    """The first reply to a request on `subject` (the server can report no responders for a moment after a
+    subscription is made, as the tool runner's own readiness probe allows for)."""
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        try:
+            return await nc.request(subject, b"{}", timeout=timeout_s)
+        except nats.errors.NoRespondersError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.02)
+
+
 async def test_every_identity_connects_over_tls_with_its_own_seed(server: str, secrets_dir: Path) -> None:
     """Each service's seed opens a TLS connection verified against the local CA."""
     for identity in INBOXES:
@@ -172,12 +186,12 @@ async def test_each_service_does_its_work_under_its_own_identity(
         assert await states.write("call-1", b"state", 0) > 0
         assert (await states.read("call-1"))[0] == b"state"
 
-        async def answer(msg: nats.aio.msg.Msg) -> None:
+        async def answer(msg: Msg) -> None:
             await msg.respond(b"answered")
 
         await tools.nc.subscribe(tool_subject("check_availability"), queue=TOOLS_QUEUE_GROUP, cb=answer)
         await tools.nc.flush()
-        reply = await voice.nc.request(tool_subject("check_availability"), b"{}", timeout=5)
+        reply = await first_answer(voice.nc, tool_subject("check_availability"))
         assert reply.data == b"answered"
 
         transport = NatsAuditTransport(voice.nc)
