@@ -22,6 +22,21 @@ import typer
 app = typer.Typer(help="Benchmarks: report ratios and percentiles measured in one run.", no_args_is_help=True)
 
 
+def _report(figures: dict[str, Any], json_path: Path | None, *, as_table: bool = False) -> None:
+    """Print the figures (as JSON, or as a `key: value` table that then names the file) and write them as JSON to
+    `json_path` when one is given."""
+    text = json.dumps(figures, indent=2)
+    if as_table:
+        for key, value in figures.items():
+            typer.echo(f"{key:>44}: {value}")
+    else:
+        typer.echo(text)
+    if json_path is not None:
+        json_path.write_text(text + "\n")
+        if as_table:
+            typer.echo(f"wrote {json_path}")
+
+
 @app.command("tools")
 def tools(
     json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures to this file.")] = None,
@@ -41,11 +56,7 @@ def tools(
     from offline_kit.bench.tools import DEPLOYED_REPLICAS, run
 
     figures = uvloop.run(run(delay_s=delay_ms / 1000, calls=calls, replicas=replicas or DEPLOYED_REPLICAS))
-    for key, value in figures.items():
-        typer.echo(f"{key:>44}: {value}")
-    if json_path is not None:
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        typer.echo(f"wrote {json_path}")
+    _report(figures, json_path, as_table=True)
 
 
 @app.command("authority")
@@ -61,11 +72,7 @@ def authority(
     from offline_kit.bench.authority import run
 
     figures = uvloop.run(run(delay_s=delay_ms / 1000, calls=calls, rounds=rounds))
-    for key, value in figures.items():
-        typer.echo(f"{key:>44}: {value}")
-    if json_path is not None:
-        json_path.write_text(json.dumps(figures, indent=2) + "\n")
-        typer.echo(f"wrote {json_path}")
+    _report(figures, json_path, as_table=True)
 
 
 @app.command("audit")
@@ -81,10 +88,7 @@ def audit(
 
     url = postgres_url or os.environ.get("CAMILLE_TEST_POSTGRES_URL")
     figures: dict[str, Any] = asyncio.run(run_benchmark(events, url))
-    text = json.dumps(figures, indent=2)
-    typer.echo(text)
-    if json_path is not None:
-        json_path.write_text(text + "\n")
+    _report(figures, json_path)
 
 
 @app.command("voice")
@@ -102,9 +106,7 @@ def voice(
     from offline_kit.bench.voice import run_bench
 
     report = asyncio.run(run_bench(calls, speed))
-    typer.echo(json.dumps(report, indent=2))
-    if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2) + "\n")
+    _report(report, json_path)
 
 
 @app.command("emergency")
@@ -118,6 +120,4 @@ def emergency(
     from offline_kit.bench.emergency import run
 
     report = run(words=words, rounds=rounds)
-    typer.echo(json.dumps(report, indent=2))
-    if json_path is not None:
-        json_path.write_text(json.dumps(report, indent=2) + "\n")
+    _report(report, json_path)
