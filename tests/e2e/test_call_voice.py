@@ -36,6 +36,7 @@ from runtime.clinic import load_clinic
 from runtime.identities import Identity
 from runtime.settings import SHIPPED_CLINIC_FILE
 from scheduling_api.server import reference_backend_running
+from tests.nats_sync import delivered, settled
 from tool_runner.bootstrap import tool_runner_running
 from tool_runner.settings import ToolRunnerSettings
 from voice_worker.phrases import OFFLINE_VOICE, Phrasebook, load_phrasebook, render_phrasebook
@@ -282,11 +283,10 @@ async def test_a_dose_in_words_is_cut_within_its_sentence_and_the_fixed_phrase_p
     advice = scenario.turns[0].model[0]
     assert isinstance(advice, Say)
     sub = await stack.alerts.subscribe(ALERTS_WILDCARD, cb=on_alert)
-    await stack.alerts.flush()
+    await settled(stack.alerts)
     async with staged_backend(scenario.backend, stack.reference_url, stack.nc, scenario.today()):
         local, sim = await call(stack, scenario)
-    await stack.nc.flush()
-    await stack.alerts.flush()
+    await delivered(sub, stack.alerts, stack.nc)
     await sub.unsubscribe()
 
     full = synthesize(advice.say, voice=scenario.agent_voice)
@@ -411,10 +411,9 @@ async def test_emergency_mid_sentence_interrupts_plays_the_phrase_and_hangs_up(s
         alerts.append(Alert.model_validate_json(msg.data))
 
     sub = await stack.alerts.subscribe(ALERTS_WILDCARD, cb=on_alert)
-    await stack.alerts.flush()
+    await settled(stack.alerts)
     local, _ = await call(stack, scenario_of(EMERGENCY))
-    await stack.nc.flush()
-    await stack.alerts.flush()
+    await delivered(sub, stack.alerts, stack.nc)
     await sub.unsubscribe()
     assert local.end_reason is CallEndReason.EMERGENCY_HANGUP
     assert local.control.actions == ["hang_up"]
@@ -506,7 +505,7 @@ async def test_slow_tool_gets_the_filler_then_the_answer(stack: Stack, tmp_path:
         try:
             await audit_stream_of(server)
             await runner_nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=slow_runner)
-            await runner_nc.flush()
+            await settled(runner_nc)
             settings = stack.settings.model_copy(update={"filler_delay_s": 0.1})
             local, sim = await call(stack, scenario_of(SLOW_CHECK), nc=nc, settings=settings)
         finally:

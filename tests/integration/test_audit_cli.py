@@ -15,6 +15,7 @@ from audit_sink.cli import app
 from audit_sink.settings import AuditSinkSettings
 from offline_kit.bench.audit_samples import call_events
 from runtime.bus import EmbeddedNats
+from tests.nats_sync import settled
 
 PHONE = "+41795551234"
 
@@ -158,7 +159,7 @@ async def test_replay_republishes_a_call_with_its_message_ids(
         monkeypatch.setenv(name, value)
     nc = await inspector(nats_server)
     sub = await nc.subscribe("camille.v1.replay.test")
-    await nc.flush()
+    await settled(nc)
     code, _ = await asyncio.to_thread(
         run, "replay", "--call", "call-a", "--subject", "camille.v1.replay.test", "--reason", "rebuild"
     )

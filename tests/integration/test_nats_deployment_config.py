@@ -31,6 +31,7 @@ from runtime.audit_signature import AuditSigner, AuditVerifier
 from runtime.bus import nats_server_binary
 from runtime.identities import new_seed
 from tests.integration.test_audit_sink import signed, wait_for
+from tests.nats_sync import settled
 from tool_runner.call_state import KvCallStateStore
 from tool_runner.idempotency import KvResultStore
 from voice_worker.audit import NatsAuditTransport
@@ -190,7 +191,7 @@ async def test_each_service_does_its_work_under_its_own_identity(
             await msg.respond(b"answered")
 
         await tools.nc.subscribe(tool_subject("check_availability"), queue=TOOLS_QUEUE_GROUP, cb=answer)
-        await tools.nc.flush()
+        await settled(tools.nc)
         reply = await first_answer(voice.nc, tool_subject("check_availability"))
         assert reply.data == b"answered"
 
@@ -253,7 +254,7 @@ async def test_the_alert_reader_reads_alerts_and_publishes_nothing(server: str, 
         connected_as(server, secrets_dir, "voice-worker") as voice,
     ):
         alerts = await reader.nc.subscribe("camille.v1.alerts.>")
-        await reader.nc.flush()
+        await settled(reader.nc)
         await voice.nc.publish("camille.v1.alerts.emergency", b"{}")
         assert (await alerts.next_msg(timeout=5)).data == b"{}"
         await reader.nc.publish("camille.v1.alerts.emergency", b"forged")

@@ -31,6 +31,7 @@ from offline_kit.webhook import tool_request
 from runtime.audit_signature import AuditSigner, development_signer
 from runtime.bus import EmbeddedNats, NatsAccessDenied, NatsEndpoint, connect
 from runtime.identities import Identity, new_seed
+from tests.nats_sync import settled
 
 
 class Client:
@@ -127,7 +128,7 @@ async def test_the_voice_worker_cannot_take_tool_requests_nor_read_the_audit_str
         await js.get_msg(AUDIT_STREAM, 1)
     assert await voice.denied(f'publish to "$js.api.stream.msg.get.{AUDIT_STREAM}'.lower())
     await voice.nc.publish(tool_subject(ToolName.SEND_SMS), request_for().model_dump_json().encode())
-    await voice.nc.flush()
+    await settled(voice.nc)
     await asyncio.sleep(0.2)
     assert heard == []
 
@@ -145,7 +146,7 @@ async def test_only_the_tool_runner_answers_and_only_what_it_was_asked(as_identi
         await msg.respond(ToolReply.failed(request, _refusal()).model_dump_json().encode())
 
     await runner.nc.subscribe(tool_subject(ToolName.SEND_SMS), queue=TOOLS_QUEUE_GROUP, cb=answer)
-    await runner.nc.flush()
+    await settled(runner.nc)
     for _ in range(100):  # the server may report no responders for a moment after the subscription
         try:
             reply = await voice.nc.request(

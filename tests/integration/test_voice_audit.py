@@ -17,6 +17,7 @@ from contracts.subjects import ALERTS_WILDCARD, AUDIT_STREAM, AUDIT_WILDCARD, HE
 from runtime.audit_signature import AuditSigner, AuditVerifier
 from runtime.bus import NatsEndpoint, connect
 from runtime.identities import Identity
+from tests.nats_sync import settled
 from voice_worker.audit import AuditPublisher, NatsAuditTransport
 from voice_worker.metrics import VoiceMetrics
 
@@ -94,7 +95,7 @@ async def test_overflow_drops_counts_and_alerts(nc: NATS, nats: NatsEndpoint) ->
 
     reader = await connect(nats, Identity.ALERT_READER, name="alerts-test")
     sub = await reader.subscribe(ALERTS_WILDCARD, cb=on_alert)
-    await reader.flush()
+    await settled(reader)
     registry = CollectorRegistry()
     audit = AuditPublisher(NatsAuditTransport(nc), uuid.uuid4().hex, buffer_size=1, metrics=VoiceMetrics(registry))
     assert audit.emit(GreetingPlayed()) is not None
@@ -102,7 +103,7 @@ async def test_overflow_drops_counts_and_alerts(nc: NATS, nats: NatsEndpoint) ->
     assert audit.dropped == 1
     assert registry.get_sample_value("camille_audit_events_dropped_total") == 1.0
     await audit.close(1.0)  # the alert is sent by a background task: let it run before flushing
-    await nc.flush()
+    await settled(nc)
     with contextlib.suppress(TimeoutError):  # a loaded machine can take seconds; the assertion below decides
         await asyncio.wait_for(arrived.wait(), 15.0)
     await reader.flush()

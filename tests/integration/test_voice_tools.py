@@ -34,6 +34,7 @@ from runtime.bus import NatsEndpoint, connect
 from runtime.clinic import load_clinic
 from runtime.identities import Identity
 from runtime.settings import SHIPPED_CLINIC_FILE
+from tests.nats_sync import settled
 from voice_worker import tools
 from voice_worker.audit import AuditPublisher
 from voice_worker.call import CallContext
@@ -105,7 +106,7 @@ async def runner(nats: NatsEndpoint) -> AsyncIterator[FakeToolRunner]:
     fake = FakeToolRunner()
     runner_nc = await connect(nats, Identity.TOOL_RUNNER, name="fake-tool-runner")
     await runner_nc.subscribe(TOOLS_WILDCARD, queue="tool-runner", cb=fake.handle)
-    await runner_nc.flush()
+    await settled(runner_nc)
     yield fake
     await runner_nc.close()
 
