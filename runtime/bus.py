@@ -302,5 +302,14 @@ async def connected(endpoint: NatsEndpoint, identity: Identity, *, name: str) ->
     try:
         yield client
     finally:
+        await release(client)
+
+
+async def release(client: NATS) -> None:
+    """Drain `client` (what it sent is delivered, its subscriptions end), or close it when draining fails: a client
+    whose server is gone cannot drain, and left open it would try to reconnect for as long as the process lives."""
+    try:
+        await client.drain()
+    except Exception:
         with contextlib.suppress(Exception):
-            await client.drain()
+            await client.close()

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry
 from contracts.subjects import tool_subject
 from contracts.tools import ToolName
 from contracts.webhooks import WebhookOperation
-from runtime.bus import NatsEndpoint, connect
+from runtime.bus import NatsEndpoint, connect, release
 from runtime.clinic import load_clinic
 from runtime.identities import Identity
 from runtime.settings import ConfigurationError
@@ -140,5 +140,4 @@ async def tool_runner_running(
     finally:
         for client in clients.values():
             await client.aclose()
-        with contextlib.suppress(Exception):
-            await nc.drain()
+        await release(nc)

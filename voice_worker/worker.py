@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import os
@@ -19,7 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from contracts.audit import CallEndReason, Channel
 from contracts.tools import ToolReply, ToolRequest
-from runtime.bus import NatsEndpoint, connect
+from runtime.bus import NatsEndpoint, connect, release
 from runtime.clinic import load_clinic
 from runtime.identities import Identity
 from runtime.logs import drop_livekit_pii, mask_phone_numbers
@@ -127,8 +126,7 @@ class DeferredBus:
         if not self._connecting.done():
             self._connecting.cancel()
         if (nc := await self._nc(0.5)) is not None:
-            with contextlib.suppress(Exception):
-                await nc.drain()
+            await release(nc)
 
 
 async def connect_or_none(endpoint: NatsEndpoint, name: str, timeout_s: float = CONNECT_WAIT_S) -> NATS | None:

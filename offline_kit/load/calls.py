@@ -8,7 +8,6 @@ It talks to the load test over a pipe: it sends ("ready",), gets ("go", start_at
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import cProfile
 import os
 import time
@@ -112,6 +111,7 @@ async def _call(config: CallProcessConfig, userdata: dict[str, Any], plan: CallP
     from offline_kit.local_call import LocalCall, run_local_call
     from offline_kit.simulator import SIMULATOR_API_KEY, Scenario
     from offline_kit.simulator.caller import render_caller_speech
+    from runtime.bus import release
     from voice_worker.worker import connect_or_none
 
     settings = userdata["settings"]
@@ -140,8 +140,7 @@ async def _call(config: CallProcessConfig, userdata: dict[str, Any], plan: CallP
             caller_speech=speech,
         )
     finally:
-        with contextlib.suppress(Exception):
-            await nc.drain()
+        await release(nc)
     metrics = local.call.ctx.metrics
     end_reason = local.end_reason.value if local.end_reason else None
     return {

@@ -9,7 +9,7 @@ from nats.aio.client import Client as NATS
 from nats.aio.msg import Msg
 from nats.js.api import StreamConfig
 
-from runtime.bus import EmbeddedNats, NatsEndpoint, connect, nats_endpoint
+from runtime.bus import EmbeddedNats, NatsEndpoint, connect, nats_endpoint, release
 from runtime.identities import Identity, seed_file
 from runtime.settings import CommonSettings
 
@@ -23,6 +23,19 @@ async def test_embedded_server_starts_and_stops(tmp_path) -> None:  # type: igno
     assert not server.running
     with pytest.raises(ConnectionRefusedError):
         await asyncio.open_connection("127.0.0.1", server.port)
+
+
+async def test_release_closes_a_client_whose_server_is_gone(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A client cannot drain once its server is gone; released, it is closed and stops trying to reconnect."""
+    with EmbeddedNats(tmp_path) as server:
+        client = await connect(server.endpoint, Identity.TOOL_RUNNER, name="t")
+        server.kill()
+        for _ in range(200):  # the client notices the lost connection
+            if not client.is_connected:
+                break
+            await asyncio.sleep(0.01)
+        await release(client)
+        assert client.is_closed
 
 
 def test_configured_url_wins_over_embedded(tmp_path) -> None:  # type: ignore[no-untyped-def]
