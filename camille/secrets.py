@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from runtime.audit_signature import AuditSigner
-from runtime.identities import SEED_SUFFIX, Identity, new_seed, public_key
+from runtime.identities import Identity, new_seed, public_key, seed_file
 
 # Every identity that connects to NATS; each gets its own seed and its own permissions (docs/deployment.md).
 NATS_IDENTITIES = tuple(identity.value for identity in Identity)
@@ -38,10 +38,6 @@ SERVER_CERT, SERVER_KEY = "nats-server.pem", "nats-server-key.pem"
 USERS_CONF = "nats-users.conf"
 SIGNING_ENV, VERIFY_ENV = "audit-signing.env", "audit-verify.env"
 CA_DAYS, SERVER_DAYS = 3650, 825
-
-
-def seed_file(identity: str) -> str:
-    return f"{identity}{SEED_SUFFIX}"
 
 
 def nkey_variable(identity: str) -> str:
@@ -154,7 +150,7 @@ def write_local_secrets(directory: Path, hosts: Iterable[str] = DEFAULT_NATS_HOS
         written += [directory / SERVER_KEY, server_path]
     lines = ["# Public NKEYs of Camille's NATS identities, written by `camille secrets` from the seeds beside it."]
     for identity in NATS_IDENTITIES:
-        seed_path = directory / seed_file(identity)
+        seed_path = seed_file(directory, identity)
         if not seed_path.exists():
             _write(seed_path, new_seed() + b"\n", 0o644)
             written.append(seed_path)

@@ -24,12 +24,12 @@ from audit_sink.bootstrap import build_store
 from audit_sink.metrics import AuditSinkMetrics
 from audit_sink.settings import AuditSinkSettings
 from audit_sink.sink import AuditSink
-from camille.secrets import CA_CERT, NATS_IDENTITIES, seed_file, write_local_secrets
+from camille.secrets import CA_CERT, NATS_IDENTITIES, write_local_secrets
 from contracts.subjects import TOOLS_QUEUE_GROUP, audit_subject, tool_subject
 from offline_kit.bench.audit_samples import call_events
 from runtime.audit_signature import AuditSigner, AuditVerifier
 from runtime.bus import nats_server_binary
-from runtime.identities import new_seed
+from runtime.identities import new_seed, seed_file
 from tests.integration.test_audit_sink import signed, wait_for
 from tests.nats_sync import settled
 from tool_runner.call_state import KvCallStateStore
@@ -111,7 +111,7 @@ async def connected_as(url: str, secrets_dir: Path, identity: str, seed: Path | 
     client = Client()
     try:
         await client.nc.connect(
-            url, tls=tls_context(secrets_dir), nkeys_seed=str(seed or secrets_dir / seed_file(identity)),
+            url, tls=tls_context(secrets_dir), nkeys_seed=str(seed or seed_file(secrets_dir, identity)),
             inbox_prefix=INBOXES[identity], error_cb=client.error, allow_reconnect=False, connect_timeout=5,
             max_reconnect_attempts=0,
         )  # fmt: skip

@@ -268,7 +268,8 @@ def mounted_secrets(service: dict[str, Any]) -> dict[str, str]:
 def test_each_nats_client_mounts_the_ca_and_its_own_seed_only(repo_root: Path) -> None:
     """CAMILLE_NATS_CREDS_FILE and CAMILLE_NATS_CA_FILE point at files mounted from ./secrets: the service's own
     seed and the CA; no other Camille service gets a seed, and the server alone gets its key."""
-    from camille.secrets import CA_CERT, seed_file
+    from camille.secrets import CA_CERT
+    from runtime.identities import seed_file
 
     compose = raw_compose(repo_root)
     files = {name: secret["file"] for name, secret in compose["secrets"].items()}
@@ -281,7 +282,8 @@ def test_each_nats_client_mounts_the_ca_and_its_own_seed_only(repo_root: Path) -
         environment = service["environment"]
         assert set(mounted) == {environment["CAMILLE_NATS_CREDS_FILE"], environment["CAMILLE_NATS_CA_FILE"]}, name
         assert (
-            files[mounted[environment["CAMILLE_NATS_CREDS_FILE"]]] == f"./secrets/{seed_file(NATS_IDENTITY_OF[name])}"
+            files[mounted[environment["CAMILLE_NATS_CREDS_FILE"]]]
+            == f"./secrets/{seed_file(Path(), NATS_IDENTITY_OF[name]).name}"
         )
         assert files[mounted[environment["CAMILLE_NATS_CA_FILE"]]] == f"./secrets/{CA_CERT}"
         assert environment["NATS_URL"].startswith("tls://")
@@ -297,8 +299,8 @@ def test_the_nats_server_runs_tls_with_the_files_camille_secrets_makes(repo_root
         SERVER_KEY,
         USERS_CONF,
         nkey_variable,
-        seed_file,
     )
+    from runtime.identities import seed_file
 
     compose = raw_compose(repo_root)
     nats = compose["services"]["nats"]
@@ -319,7 +321,9 @@ def test_the_nats_server_runs_tls_with_the_files_camille_secrets_makes(repo_root
     )
     for identity in NATS_IDENTITIES:
         assert f"nkey: ${nkey_variable(identity)}\n" in config, identity
-    made = {CA_CERT, SERVER_CERT, SERVER_KEY} | {seed_file(identity) for identity in NATS_IDENTITIES}
+    made = {CA_CERT, SERVER_CERT, SERVER_KEY} | {seed_file(Path(), identity).name for identity in NATS_IDENTITIES}
     assert {Path(path).name for path in files.values()} <= made
-    assert {seed_file(identity) for identity in NATS_IDENTITY_OF.values()} <= {Path(p).name for p in files.values()}
+    assert {seed_file(Path(), identity).name for identity in NATS_IDENTITY_OF.values()} <= {
+        Path(p).name for p in files.values()
+    }
     assert "CAMILLE_NATS_CREDS_FILE" not in (nats.get("environment") or {})

@@ -423,10 +423,11 @@ def test_each_deployment_has_what_its_production_checks_need(
     env = container_env(deployment, rendered, secrets)
     assert env["CAMILLE_ENV"] == "production"
     if service in NATS_CLIENTS:  # the files of its NATS Secret, as `camille secrets` makes them
-        from camille.secrets import CA_CERT, seed_file, write_local_secrets
+        from camille.secrets import CA_CERT, write_local_secrets
+        from runtime.identities import seed_file
 
         write_local_secrets(tmp_path / "nats")
-        env["CAMILLE_NATS_CREDS_FILE"] = str(tmp_path / "nats" / seed_file(service))
+        env["CAMILLE_NATS_CREDS_FILE"] = str(seed_file(tmp_path / "nats", service))
         env["CAMILLE_NATS_CA_FILE"] = str(tmp_path / "nats" / CA_CERT)
     verb = deployment["spec"]["template"]["spec"]["containers"][0]["args"][0]
     if service == "token-service":  # it reads no clinic file: it only signs LiveKit tokens

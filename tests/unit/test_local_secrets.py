@@ -23,10 +23,9 @@ from camille.secrets import (
     USERS_CONF,
     VERIFY_ENV,
     nkey_variable,
-    seed_file,
     write_local_secrets,
 )
-from runtime.identities import public_key
+from runtime.identities import public_key, seed_file
 
 
 def mode(path: Path) -> int:
@@ -52,7 +51,7 @@ def test_one_command_makes_the_ca_the_server_certificate_and_a_seed_per_identity
     users = dict(re.findall(r'^(\w+): "(U[A-Z2-7]{55})"$', (directory / USERS_CONF).read_text(), re.M))
     assert len(users) == len(NATS_IDENTITIES)
     for identity in NATS_IDENTITIES:
-        seed = (directory / seed_file(identity)).read_bytes()
+        seed = seed_file(directory, identity).read_bytes()
         assert seed.startswith(b"SU")
         assert users[nkey_variable(identity)] == public_key(seed)
     assert len(set(users.values())) == len(NATS_IDENTITIES)
@@ -62,12 +61,12 @@ def test_running_it_again_keeps_every_identity_and_certificate(tmp_path: Path) -
     """A second run replaces nothing; a deleted seed alone is made anew."""
     write_local_secrets(tmp_path)
     before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-    (tmp_path / seed_file("tool-runner")).unlink()
+    seed_file(tmp_path, "tool-runner").unlink()
     written = write_local_secrets(tmp_path)
-    assert {path.name for path in written} == {seed_file("tool-runner"), USERS_CONF}
+    assert {path.name for path in written} == {seed_file(tmp_path, "tool-runner").name, USERS_CONF}
     after = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {seed_file("tool-runner"), USERS_CONF}
+    assert changed == {seed_file(tmp_path, "tool-runner").name, USERS_CONF}
 
 
 def test_extra_host_names_go_into_the_server_certificate(tmp_path: Path) -> None:
