@@ -224,12 +224,15 @@ class CallSupervisor:
         item = ev.item
         if not isinstance(item, ChatMessage) or item.role != "assistant" or not (text := item.text_content):
             return
-        self.ctx.audit.emit(TranscriptSegment(speaker=Speaker.AGENT, text=PHI(text)))
+        for piece in _segments(text):  # a reply longer than one audit event is kept whole, in several
+            self.ctx.audit.emit(TranscriptSegment(speaker=Speaker.AGENT, text=PHI(piece)))
         cut, self._advice_cut_since_item = self._advice_cut_since_item, False
         # A second reading of what was said, for when the streaming check failed: too late to cut, not to report.
         if not cut and (hit := self._read(medical_advice, text)) is not None:
             log.warning("medical advice heard", extra={"call_id": self.ctx.call_id, "rule": hit.rule})
-            self.ctx.audit.emit(GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(text)))
+            self.ctx.audit.emit(
+                GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(_tail(text)))
+            )
             self.ctx.audit.alert(AlertKind.MEDICAL_ADVICE, category=hit.rule)
 
     # --- Camille's streaming transcript ----------------------------------------------------------------------
@@ -281,7 +284,7 @@ class CallSupervisor:
         self._advice_cut_since_item = True
         self._play(PhraseKey.NO_MEDICAL_ADVICE)  # interrupts the sentence being said
         self.ctx.audit.emit(
-            GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(hit.sentence))
+            GuardrailTriggered(guardrail=Guardrail.MEDICAL_ADVICE, rule=hit.rule, text=PHI(_tail(hit.sentence)))
         )
         self.ctx.audit.alert(AlertKind.MEDICAL_ADVICE, category=hit.rule)
         self.ctx.call_span.add_event("medical_advice", {"rule": hit.rule})

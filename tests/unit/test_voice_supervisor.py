@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry
 from contracts.alerts import Alert, AlertKind
 from contracts.audit import AuditEvent, CallEndReason
 from contracts.clinic import ClinicProfile, EmergencyPolicy, PhraseKey
+from contracts.phi import TRANSCRIPT_MAX_CHARS
 from runtime.clinic import load_clinic
 from runtime.settings import SHIPPED_CLINIC_FILE
 from voice_worker.advice import AdviceHit, AdviceWatch
@@ -264,6 +265,20 @@ async def test_a_cut_reply_is_audited_once() -> None:
     await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
     assert [e.kind for e in transport.events].count("guardrail_triggered") == 1
     assert [a.kind for a in transport.alerts] == [AlertKind.MEDICAL_ADVICE]
+
+
+async def test_a_reply_longer_than_one_audit_event_is_audited_whole_and_still_read() -> None:
+    """A reply the model was talked into making very long is audited in pieces that each fit an event, and the
+    second reading still reports the advice at its end."""
+    supervisor, _, _, transport = build()
+    reply = "Bien sûr, je vous écoute. " * 300 + "".join(DOSE)
+    supervisor._on_item_added(ConversationItemAddedEvent(item=ChatMessage(role="assistant", content=[reply])))
+    await supervisor.end_call(CallEndReason.CALLER_HUNG_UP)
+    segments = [e.payload.text.reveal() for e in transport.events if e.kind == "transcript_segment"]  # type: ignore[union-attr]
+    assert len(segments) > 1 and all(len(s) <= TRANSCRIPT_MAX_CHARS for s in segments)
+    assert " ".join(segments).split() == reply.split()
+    guardrail = next(e.payload for e in transport.events if e.kind == "guardrail_triggered")
+    assert guardrail.rule == "dose_amount"  # type: ignore[union-attr]
 
 
 async def test_after_an_emergency_advice_plays_no_second_phrase() -> None:
