@@ -92,6 +92,16 @@ class ScenarioAgent(Agent):
 __all__ = ["DEFAULT_OUTPUTS", "ScenarioAgent", "ToolError"]
 
 
+class ManualClock:
+    """A monotonic clock that moves only when a test sets `now`."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def shifted_clock(now: dt.datetime) -> Callable[[], dt.datetime]:
     """A clock that reads `now` at creation and then moves at the real pace (deadlines still expire)."""
     offset = now - dt.datetime.now(dt.UTC)

@@ -18,6 +18,7 @@ from contracts.alerts import AlertKind
 from contracts.clinic import PhraseKey
 from contracts.emergency import DetectorLayer, EmergencyCategory
 from contracts.phi import TRANSCRIPT_MAX_CHARS
+from tests.fakes import ManualClock
 from tests.unit.test_voice_supervisor import build
 from voice_worker.emergency import EmergencyWatch, Verdict, check, decision, passages
 from voice_worker.emergency import model as learned
@@ -220,17 +221,9 @@ async def test_a_huge_final_transcript_raises_the_emergency_and_is_audited_whole
 
 
 # --- throttle ---------------------------------------------------------------------------------------------------
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_partials_within_the_interval_are_coalesced_and_the_final_is_always_read() -> None:
     """Partials 30 ms apart: one read per 100 ms; the final is read however soon it comes."""
-    clock = Clock()
+    clock = ManualClock()
     watch = EmergencyWatch(min_interval_s=0.1, clock=clock)
     words = ORDINARY.split()
     for i in range(1, 11):

@@ -13,19 +13,12 @@ from contracts.tools import ToolErrorCode, ToolName, ToolRequest
 from contracts.webhooks import WebhookOperation
 from runtime.settings import ConfigurationError
 from scheduling_api.settings import ReferenceSettings
+from tests.fakes import ManualClock
 from tool_runner.bootstrap import resolve_secrets
 from tool_runner.resilience import CircuitBreaker, backoff_delay, parse_retry_after
 from tool_runner.routing import BreakerPolicy, RetryPolicy, RoutingFileError, load_routing
 from tool_runner.runner import invalid_reply
 from tool_runner.settings import SHIPPED_ROUTING_FILE, ToolRunnerSettings
-
-
-class FakeMonotonic:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_backoff_stays_under_the_exponential_ceiling() -> None:
@@ -46,7 +39,7 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
 
 def test_breaker_opens_allows_one_trial_then_closes_or_reopens() -> None:
     """Closed until the threshold, open until reset_after_s, then one trial that closes it or opens it again."""
-    clock = FakeMonotonic()
+    clock = ManualClock(100.0)
     breaker = CircuitBreaker(BreakerPolicy(failure_threshold=2, reset_after_s=10), clock)
     breaker.record_failure()
     assert breaker.allow()
